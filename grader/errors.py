@@ -1,0 +1,89 @@
+"""The exception types of grader, and the one place where they are formatted.
+
+Every error a user can cause carries where it happened (file, line, layer) and what was
+expected, so that the CLI prints one line such as
+``exercises/cnn.yaml:8: layer 'conv2': unknown argument 'filter' (did you mean 'filters'?)``.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+class GraderError(Exception):
+    """Base class: an error with a location, printed as one line."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 layer: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.layer = layer
+
+    def located(self, *, file: str | None = None, line: int | None = None,
+                layer: str | None = None) -> "GraderError":
+        """Fill in the location parts that are still unknown (inner code knows less)."""
+        if self.file is None:
+            self.file = file
+        if self.line is None:
+            self.line = line
+        if self.layer is None:
+            self.layer = layer
+        return self
+
+    def __str__(self) -> str:
+        place = ""
+        if self.file:
+            place = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        elif self.line:
+            place = f"line {self.line}: "
+        who = f"layer '{self.layer}': " if self.layer else ""
+        return f"{place}{who}{self.message}"
+
+
+class ExerciseError(GraderError):
+    """An exercise file that cannot be used: syntax, schema or an impossible architecture."""
+
+
+class ShapeError(GraderError):
+    """A layer that cannot run on the shapes it receives (raised by the shape rules)."""
+
+
+class ArgumentError(GraderError):
+    """A layer argument with a wrong type or value (raised while normalising arguments)."""
+
+    def __init__(self, argument: str, message: str, **where):
+        super().__init__(message, **where)
+        self.argument = argument
+
+
+class SubmissionError(GraderError):
+    """A submission that cannot be read at all (not a notebook, too large, truncated...)."""
+
+
+class AnswerFormatError(GraderError):
+    """One answer value that cannot be read; the message says how to write it."""
+
+
+class ExerciseErrors(ExerciseError):
+    """Several independent problems found in one exercise file."""
+
+    def __init__(self, errors: list[GraderError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'filters'?)`` for the nearest spelling, or an empty string."""
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return f" (did you mean '{lowered[word.lower()]}'?)"
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not close:
+        close = [lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)]
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,707 @@
+"""Keras 3 layer kinds (channels_last unless ``data_format`` says otherwise).
+
+Each rule follows the Keras source it names; the differential tests build the same
+layers in real Keras and compare every shape and count.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from ..errors import ArgumentError, ShapeError
+from ..shapes import (Shape, axis_index, broadcast, fmt_shape, join_channels, keras_transpose_output,
+                      keras_window_output, prod, require_rank, split_channels)
+from .base import (KERAS_IGNORED, Arg, LayerKind, Weight, axis_arg, boolean, choice, data_format,
+                   ensure, integer, int_tuple, number, optional, shape_arg)
+from .registry import lookup, register
+
+_SPATIAL = {1: "(steps, channels)", 2: "(height, width, channels)", 3: "(depth, height, width, channels)"}
+
+
+class KerasKind(LayerKind):
+    framework = "keras"
+    ignored = KERAS_IGNORED
+
+
+def _channels_first(p: Mapping[str, Any]) -> bool:
+    return p.get("data_format") == "channels_first"
+
+
+def _feature_map(kind: LayerKind, shape: Shape, rank: int, p: Mapping[str, Any]) -> tuple[Shape, int]:
+    expected = _SPATIAL[rank]
+    if _channels_first(p):
+        expected = "(channels, " + expected[1:].replace(", channels", "")
+    require_rank(shape, rank + 1, f"{rank + 1}-D {expected}")
+    return split_channels(shape, _channels_first(p))
+
+
+# -- convolutions (keras/src/layers/convolutional/base_conv.py) -------------------------
+
+def _conv_args(rank: int, *, filters: bool = True, causal: bool = False) -> dict[str, Arg]:
+    paddings = ("valid", "same", "causal") if causal else ("valid", "same")
+    args = {
+        "kernel_size": Arg(int_tuple(rank)),
+        "strides": Arg(int_tuple(rank), 1),
+        "padding": Arg(choice(*paddings), "valid"),
+        "data_format": Arg(data_format, "channels_last"),
+        "dilation_rate": Arg(int_tuple(rank), 1),
+        "use_bias": Arg(boolean, True),
+    }
+    if filters:
+        args = {"filters": Arg(integer()), **args}
+    return args
+
+
+def _check_strides_dilation(p: Mapping[str, Any]) -> None:
+    if max(p["strides"]) > 1 and max(p["dilation_rate"]) > 1:
+        raise ArgumentError("dilation_rate", "Keras does not support strides > 1 together with "
+                            f"dilation_rate > 1 (strides={list(p['strides'])}, "
+                            f"dilation_rate={list(p['dilation_rate'])})")
+
+
+def _conv_spatial(spatial: Shape, p: Mapping[str, Any]) -> tuple[int, ...]:
+    out = []
+    for n, k, s, d in zip(spatial, p["kernel_size"], p["strides"], p["dilation_rate"]):
+        out.append(keras_window_output(n, k, s, p["padding"], d))
+    return tuple(out)
+
+
+class Conv(KerasKind):
+    rank = 2
+
+    def check(self, p):
+        _check_strides_dilation(p)
+        if p["filters"] % p["groups"]:
+            raise ArgumentError("groups", f"filters ({p['filters']}) must be divisible by groups ({p['groups']})")
+
+    def output_shape(self, p, in_shapes):
+        spatial, _ = _feature_map(self, in_shapes[0], self.rank, p)
+        return join_channels(_conv_spatial(spatial, p), p["filters"], _channels_first(p))
+
+    def weights(self, p, in_shapes, out_shape):
+        _, cin = _feature_map(self, in_shapes[0], self.rank, p)
+        ensure(cin % p["groups"] == 0, f"the {cin} input channels are not divisible by groups={p['groups']}")
+        positions = prod(split_channels(out_shape, _channels_first(p))[0])
+        w = [Weight("kernel", (*p["kernel_size"], cin // p["groups"]), (p["filters"],), uses=positions)]
+        if p["use_bias"]:
+            w.append(Weight("bias", (), (p["filters"],), group="kernel"))
+        return w
+
+
+def _conv_kind(rank: int) -> type:
+    class _Conv(Conv):
+        type = f"Conv{rank}D"
+        args = {**_conv_args(rank, causal=rank == 1), "groups": Arg(integer(), 1)}
+        summary = "filters, kernel_size, strides, padding, dilation_rate, groups, use_bias, data_format"
+    _Conv.rank = rank
+    _Conv.__name__ = _Conv.__qualname__ = f"Conv{rank}D"
+    return _Conv
+
+
+for _r in (1, 2, 3):
+    register(f"Convolution{_r}D")(_conv_kind(_r))
+
+
+class ConvTranspose(KerasKind):
+    """keras/src/layers/convolutional/base_conv_transpose.py"""
+
+    rank = 2
+
+    def check(self, p):
+        _check_strides_dilation(p)
+        if p["output_padding"] is not None:
+            for op, s in zip(p["output_padding"], p["strides"]):
+                if op >= s:
+                    raise ArgumentError("output_padding", f"output_padding {list(p['output_padding'])} "
+                                        f"must be smaller than strides {list(p['strides'])}")
+
+    def output_shape(self, p, in_shapes):
+        spatial, _ = _feature_map(self, in_shapes[0], self.rank, p)
+        ops = p["output_padding"] or (None,) * self.rank
+        out = tuple(keras_transpose_output(n, k, p["padding"], s, op, d) for n, k, s, op, d in
+                    zip(spatial, p["kernel_size"], p["strides"], ops, p["dilation_rate"]))
+        return join_channels(out, p["filters"], _channels_first(p))
+
+    def weights(self, p, in_shapes, out_shape):
+        spatial, cin = _feature_map(self, in_shapes[0], self.rank, p)
+        # each input position scatters the whole kernel: cin*k*filters MACs per input position
+        w = [Weight("kernel", (*p["kernel_size"], cin), (p["filters"],), uses=prod(spatial))]
+        if p["use_bias"]:
+            w.append(Weight("bias", (), (p["filters"],), group="kernel"))
+        return w
+
+
+def _conv_transpose_kind(rank: int) -> type:
+    class _ConvT(ConvTranspose):
+        type = f"Conv{rank}DTranspose"
+        args = {**_conv_args(rank), "output_padding": Arg(optional(int_tuple(rank, 0)), None)}
+        summary = "filters, kernel_size, strides, padding, output_padding, dilation_rate, use_bias"
+    _ConvT.rank = rank
+    _ConvT.__name__ = _ConvT.__qualname__ = f"Conv{rank}DTranspose"
+    return _ConvT
+
+
+for _r in (1, 2, 3):
+    register(f"Convolution{_r}DTranspose")(_conv_transpose_kind(_r))
+
+
+class DepthwiseConv(KerasKind):
+    """keras/src/layers/convolutional/base_depthwise_conv.py"""
+
+    rank = 2
+
+    def check(self, p):
+        _check_strides_dilation(p)
+
+    def output_shape(self, p, in_shapes):
+        spatial, cin = _feature_map(self, in_shapes[0], self.rank, p)
+        return join_channels(_conv_spatial(spatial, p), cin * p["depth_multiplier"], _channels_first(p))
+
+    def weights(self, p, in_shapes, out_shape):
+        _, cin = _feature_map(self, in_shapes[0], self.rank, p)
+        positions = prod(split_channels(out_shape, _channels_first(p))[0])
+        w = [Weight("kernel", p["kernel_size"], (cin * p["depth_multiplier"],), uses=positions)]
+        if p["use_bias"]:
+            w.append(Weight("bias", (), (cin * p["depth_multiplier"],), group="kernel"))
+        return w
+
+
+class SeparableConv(KerasKind):
+    """keras/src/layers/convolutional/base_separable_conv.py"""
+
+    rank = 2
+
+    def check(self, p):
+        _check_strides_dilation(p)
+
+    def output_shape(self, p, in_shapes):
+        spatial, _ = _feature_map(self, in_shapes[0], self.rank, p)
+        return join_channels(_conv_spatial(spatial, p), p["filters"], _channels_first(p))
+
+    def weights(self, p, in_shapes, out_shape):
+        _, cin = _feature_map(self, in_shapes[0], self.rank, p)
+        positions = prod(split_channels(out_shape, _channels_first(p))[0])
+        mid = cin * p["depth_multiplier"]
+        w = [Weight("depthwise_kernel", p["kernel_size"], (mid,), uses=positions),
+             Weight("pointwise_kernel", (mid,), (p["filters"],), uses=positions)]
+        if p["use_bias"]:
+            w.append(Weight("bias", (), (p["filters"],), group="pointwise_kernel"))
+        return w
+
+
+for _r in (1, 2):
+    _dw = type(f"DepthwiseConv{_r}D", (DepthwiseConv,), {
+        "type": f"DepthwiseConv{_r}D", "rank": _r,
+        "args": {**_conv_args(_r, filters=False, causal=_r == 1), "depth_multiplier": Arg(integer(), 1)},
+        "summary": "kernel_size, depth_multiplier, strides, padding, dilation_rate, use_bias"})
+    register()(_dw)
+    _sep = type(f"SeparableConv{_r}D", (SeparableConv,), {
+        "type": f"SeparableConv{_r}D", "rank": _r,
+        "args": {**_conv_args(_r, causal=_r == 1), "depth_multiplier": Arg(integer(), 1)},
+        "summary": "filters, kernel_size, depth_multiplier, strides, padding, dilation_rate, use_bias"})
+    register(f"SeparableConvolution{_r}D")(_sep)
+
+
+# -- pooling (keras/src/ops/operation_utils.py: compute_pooling_output_shape) ------------
+
+class Pooling(KerasKind):
+    rank = 2
+    summary = "pool_size, strides (default pool_size), padding, data_format"
+
+    def output_shape(self, p, in_shapes):
+        spatial, c = _feature_map(self, in_shapes[0], self.rank, p)
+        strides = p["strides"] or p["pool_size"]
+        out = tuple(keras_window_output(n, k, s, p["padding"]) for n, k, s in
+                    zip(spatial, p["pool_size"], strides))
+        return join_channels(out, c, _channels_first(p))
+
+
+for _r in (1, 2, 3):
+    for _op in ("Max", "Average"):
+        _pool = type(f"{_op}Pooling{_r}D", (Pooling,), {
+            "type": f"{_op}Pooling{_r}D", "rank": _r,
+            "args": {"pool_size": Arg(int_tuple(_r), (2,) * _r),
+                     "strides": Arg(optional(int_tuple(_r)), None),
+                     "padding": Arg(choice("valid", "same"), "valid"),
+                     "data_format": Arg(data_format, "channels_last")}})
+        register(f"{_op[:3]}Pool{_r}D")(_pool)
+
+
+class GlobalPooling(KerasKind):
+    rank = 2
+    args = {"data_format": Arg(data_format, "channels_last"), "keepdims": Arg(boolean, False)}
+    summary = "data_format, keepdims"
+
+    def output_shape(self, p, in_shapes):
+        spatial, c = _feature_map(self, in_shapes[0], self.rank, p)
+        if p["keepdims"]:
+            return join_channels((1,) * len(spatial), c, _channels_first(p))
+        return (c,)
+
+
+for _r in (1, 2, 3):
+    for _op in ("Max", "Average"):
+        register(f"Global{_op[:3]}Pool{_r}D")(type(f"Global{_op}Pooling{_r}D", (GlobalPooling,), {
+            "type": f"Global{_op}Pooling{_r}D", "rank": _r}))
+
+
+# -- core -----------------------------------------------------------------------------
+
+@register("Input")
+class InputLayer(KerasKind):
+    type = "InputLayer"
+    args = {"shape": Arg(shape_arg)}
+    arity = (0, 0)
+    summary = "shape (a layer of its own, instead of input_shape)"
+
+    def output_shape(self, p, in_shapes):
+        ensure(-1 not in p["shape"], "an input shape cannot contain -1")
+        return p["shape"]
+
+
+@register()
+class Dense(KerasKind):
+    """Acts on the last axis, whatever the rank (keras/src/layers/core/dense.py)."""
+
+    type = "Dense"
+    args = {"units": Arg(integer()), "use_bias": Arg(boolean, True)}
+    summary = "units, use_bias (acts on the last axis)"
+
+    def output_shape(self, p, in_shapes):
+        return (*in_shapes[0][:-1], p["units"])
+
+    def weights(self, p, in_shapes, out_shape):
+        w = [Weight("kernel", (in_shapes[0][-1],), (p["units"],), uses=prod(in_shapes[0][:-1]))]
+        if p["use_bias"]:
+            w.append(Weight("bias", (), (p["units"],), group="kernel"))
+        return w
+
+
+@register()
+class Flatten(KerasKind):
+    type = "Flatten"
+    args = {"data_format": Arg(data_format, "channels_last")}
+    summary = "data_format"
+
+    def output_shape(self, p, in_shapes):
+        return (prod(in_shapes[0]),)
+
+
+@register()
+class Reshape(KerasKind):
+    type = "Reshape"
+    args = {"target_shape": Arg(shape_arg)}
+    summary = "target_shape (one -1 allowed)"
+
+    def output_shape(self, p, in_shapes):
+        return reshape(in_shapes[0], p["target_shape"])
+
+
+def reshape(in_shape: Shape, target: Shape) -> Shape:
+    total = prod(in_shape)
+    if target.count(-1) > 1:
+        raise ShapeError(f"target_shape {list(target)} may contain -1 only once")
+    if -1 in target:
+        known = -prod(target)
+        if total % known:
+            raise ShapeError(f"cannot reshape {fmt_shape(in_shape)} ({total} values) into {list(target)}")
+        return tuple(total // known if d == -1 else d for d in target)
+    if prod(target) != total:
+        raise ShapeError(f"cannot reshape {fmt_shape(in_shape)} ({total} values) into "
+                         f"{fmt_shape(target)} ({prod(target)} values)")
+    return tuple(target)
+
+
+@register()
+class Permute(KerasKind):
+    type = "Permute"
+    args = {"dims": Arg(shape_arg)}
+    summary = "dims"
+
+    def output_shape(self, p, in_shapes):
+        dims, shape = p["dims"], in_shapes[0]
+        if sorted(dims) != list(range(1, len(shape) + 1)):
+            raise ShapeError(f"dims {list(dims)} must be a permutation of 1..{len(shape)} for {fmt_shape(shape)}")
+        return tuple(shape[d - 1] for d in dims)
+
+
+@register()
+class RepeatVector(KerasKind):
+    type = "RepeatVector"
+    args = {"n": Arg(integer())}
+    summary = "n"
+
+    def output_shape(self, p, in_shapes):
+        require_rank(in_shapes[0], 1, "1-D (features,)")
+        return (p["n"], in_shapes[0][0])
+
+
+_IDENTITY = {
+    "Dropout": {"rate": Arg(number(), 0.0)},
+    "SpatialDropout1D": {"rate": Arg(number(), 0.0)},
+    "SpatialDropout2D": {"rate": Arg(number(), 0.0), "data_format": Arg(data_format, "channels_last")},
+    "SpatialDropout3D": {"rate": Arg(number(), 0.0), "data_format": Arg(data_format, "channels_last")},
+    "GaussianNoise": {}, "GaussianDropout": {}, "AlphaDropout": {},
+    "Activation": {}, "ReLU": {}, "LeakyReLU": {}, "ELU": {}, "Softmax": {"axis": Arg(axis_arg, -1)},
+    "ActivityRegularization": {}, "Identity": {}, "Masking": {},
+}
+for _name, _args in _IDENTITY.items():
+    register()(type(_name, (KerasKind,), {
+        "type": _name, "args": _args,
+        "ignored": KERAS_IGNORED | {"mask_value", "l1", "l2", "stddev"},
+        "summary": "shape unchanged, no parameters"}))
+
+
+# -- normalisation --------------------------------------------------------------------
+
+def _axes(axis: int | tuple[int, ...], shape: Shape) -> list[int]:
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    # Keras counts axis 0 as the batch dimension
+    return sorted(axis_index(a, len(shape)) for a in axes)
+
+
+@register()
+class BatchNormalization(KerasKind):
+    """gamma and beta are trained; moving mean and variance are not (4*C, 2*C non-trainable)."""
+
+    type = "BatchNormalization"
+    args = {"axis": Arg(axis_arg, -1), "center": Arg(boolean, True), "scale": Arg(boolean, True)}
+    summary = "axis, center, scale (moving mean and variance are non-trainable)"
+
+    def weights(self, p, in_shapes, out_shape):
+        shape = in_shapes[0]
+        dims = tuple(shape[i] for i in _axes(p["axis"], shape))
+        w = []
+        if p["scale"]:
+            w.append(Weight("gamma", (), dims, group="bn"))
+        if p["center"]:
+            w.append(Weight("beta", (), dims, group="bn"))
+        w += [Weight("moving_mean", (), dims, trainable=False, group="bn"),
+              Weight("moving_variance", (), dims, trainable=False, group="bn")]
+        return w
+
+
+@register()
+class LayerNormalization(KerasKind):
+    type = "LayerNormalization"
+    args = {"axis": Arg(axis_arg, -1), "center": Arg(boolean, True), "scale": Arg(boolean, True),
+            "rms_scaling": Arg(boolean, False)}
+    summary = "axis, center, scale, rms_scaling"
+
+    def weights(self, p, in_shapes, out_shape):
+        shape = in_shapes[0]
+        dims = tuple(shape[i] for i in _axes(p["axis"], shape))
+        w = []
+        if p["scale"] or p["rms_scaling"]:
+            w.append(Weight("gamma", (), dims, group="ln"))
+        if p["center"] and not p["rms_scaling"]:
+            w.append(Weight("beta", (), dims, group="ln"))
+        return w
+
+
+@register()
+class GroupNormalization(KerasKind):
+    type = "GroupNormalization"
+    args = {"groups": Arg(integer(), 32), "axis": Arg(axis_arg, -1), "center": Arg(boolean, True),
+            "scale": Arg(boolean, True)}
+    summary = "groups, axis, center, scale"
+
+    def weights(self, p, in_shapes, out_shape):
+        shape = in_shapes[0]
+        (axis,) = _axes(p["axis"], shape)
+        c = shape[axis]
+        ensure(c % p["groups"] == 0, f"the {c} channels are not divisible by groups={p['groups']}")
+        return ([Weight("gamma", (), (c,), group="gn")] if p["scale"] else []) + \
+               ([Weight("beta", (), (c,), group="gn")] if p["center"] else [])
+
+
+# -- embeddings and recurrent layers --------------------------------------------------
+
+@register()
+class Embedding(KerasKind):
+    type = "Embedding"
+    args = {"input_dim": Arg(integer()), "output_dim": Arg(integer())}
+    ignored = KERAS_IGNORED | {"input_length", "weights", "sparse"}
+    summary = "input_dim, output_dim"
+
+    def output_shape(self, p, in_shapes):
+        return (*in_shapes[0], p["output_dim"])
+
+    def weights(self, p, in_shapes, out_shape):
+        return [Weight("embeddings", (p["input_dim"],), (p["output_dim"],))]
+
+
+class Recurrent(KerasKind):
+    gates = 1
+    args = {"units": Arg(integer()), "use_bias": Arg(boolean, True),
+            "return_sequences": Arg(boolean, False), "return_state": Arg(boolean, False)}
+    summary = "units, use_bias, return_sequences"
+
+    def check(self, p):
+        if p["return_state"]:
+            raise ArgumentError("return_state", "return_state: true gives several outputs, which an "
+                                "exercise layer cannot have; leave it false")
+
+    def output_shape(self, p, in_shapes):
+        require_rank(in_shapes[0], 2, "2-D (timesteps, features)")
+        steps = in_shapes[0][0]
+        return (steps, p["units"]) if p["return_sequences"] else (p["units"],)
+
+    def bias_rows(self, p) -> int:
+        return 1
+
+    def weights(self, p, in_shapes, out_shape):
+        require_rank(in_shapes[0], 2, "2-D (timesteps, features)")
+        steps, features = in_shapes[0]
+        out = (self.gates, p["units"]) if self.gates > 1 else (p["units"],)
+        w = [Weight("kernel", (features,), out, group="cell", uses=steps),
+             Weight("recurrent_kernel", (p["units"],), out, group="cell", uses=steps)]
+        if p["use_bias"]:
+            w.append(Weight("bias", (self.bias_rows(p),) if self.bias_rows(p) > 1 else (), out, group="cell"))
+        return w
+
+
+@register()
+class SimpleRNN(Recurrent):
+    type = "SimpleRNN"
+
+
+@register()
+class LSTM(Recurrent):
+    type = "LSTM"
+    gates = 4
+
+
+@register()
+class GRU(Recurrent):
+    """reset_after=True (the Keras 3 default) keeps two bias rows: bias shape (2, 3*units)."""
+
+    type = "GRU"
+    gates = 3
+    args = {**Recurrent.args, "reset_after": Arg(boolean, True)}
+    summary = "units, use_bias, return_sequences, reset_after"
+
+    def bias_rows(self, p):
+        return 2 if p["reset_after"] else 1
+
+
+def nested_layer(value: Any, name: str) -> tuple[LayerKind, dict[str, Any]]:
+    """A wrapped layer given as a mapping, as in Keras' own config: ``{type: LSTM, units: 8}``."""
+    if not isinstance(value, Mapping) or "type" not in value:
+        raise ArgumentError(name, f"argument '{name}' must be a layer mapping such as "
+                                  "{type: LSTM, units: 8}")
+    try:
+        kind = lookup("keras", value["type"])
+    except KeyError as exc:
+        raise ArgumentError(name, f"in '{name}': {exc.args[0]}") from None
+    unknown = [k for k in value if k != "type" and k not in kind.args and k not in kind.ignored]
+    if unknown:
+        from ..errors import did_you_mean
+        raise ArgumentError(name, f"in '{name}': unknown argument '{unknown[0]}' for "
+                                  f"{value['type']}{did_you_mean(unknown[0], kind.known_args())}")
+    try:
+        params = kind.normalize({k: v for k, v in value.items() if k != "type"})
+    except ArgumentError as exc:
+        raise ArgumentError(name, f"in '{name}': {exc.message}") from None
+    return kind, params
+
+
+def _prefixed(weights: Sequence[Weight], prefix: str) -> list[Weight]:
+    return [Weight(f"{prefix}{w.name}", w.fan_in, w.out, w.trainable, prefix + (w.group or w.name), w.uses)
+            for w in weights]
+
+
+@register()
+class Bidirectional(KerasKind):
+    type = "Bidirectional"
+    args = {"layer": Arg(nested_layer), "merge_mode": Arg(optional(choice("concat", "sum", "mul", "ave")), "concat")}
+    ignored = KERAS_IGNORED | {"backward_layer", "weights"}
+    summary = "layer (a nested recurrent layer), merge_mode"
+
+    def check(self, p):
+        if p["merge_mode"] is None:
+            raise ArgumentError("merge_mode", "merge_mode: null gives two outputs; use concat, sum, mul or ave")
+        if not isinstance(p["layer"][0], Recurrent):
+            raise ArgumentError("layer", "Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU)")
+
+    def output_shape(self, p, in_shapes):
+        kind, inner = p["layer"]
+        out = kind.output_shape(inner, in_shapes)
+        if p["merge_mode"] == "concat":
+            return (*out[:-1], 2 * out[-1])
+        return out
+
+    def weights(self, p, in_shapes, out_shape):
+        kind, inner = p["layer"]
+        inner_out = kind.output_shape(inner, in_shapes)
+        w = kind.weights(inner, in_shapes, inner_out)
+        return _prefixed(w, "forward_") + _prefixed(w, "backward_")
+
+
+@register()
+class TimeDistributed(KerasKind):
+    type = "TimeDistributed"
+    args = {"layer": Arg(nested_layer)}
+    summary = "layer (a nested layer applied to every timestep)"
+
+    def output_shape(self, p, in_shapes):
+        kind, inner = p["layer"]
+        ensure(len(in_shapes[0]) >= 2, f"expects at least a 2-D (timesteps, ...) input but receives "
+                                       f"{fmt_shape(in_shapes[0])}")
+        return (in_shapes[0][0], *kind.output_shape(inner, [in_shapes[0][1:]]))
+
+    def weights(self, p, in_shapes, out_shape):
+        kind, inner = p["layer"]
+        steps, inner_in = in_shapes[0][0], in_shapes[0][1:]
+        w = kind.weights(inner, [inner_in], out_shape[1:])
+        return [Weight(x.name, x.fan_in, x.out, x.trainable, x.group, x.uses * steps) for x in w]
+
+
+# -- padding, cropping, resizing ------------------------------------------------------
+
+def _pairs(rank: int, minimum: int = 0):
+    """Keras' ZeroPadding/Cropping argument: int, one int per axis, or (before, after) pairs."""
+    def convert(value: Any, name: str) -> tuple[tuple[int, int], ...]:
+        def ok(v):
+            return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+        if ok(value):
+            return ((value, value),) * rank
+        if isinstance(value, (list, tuple)) and len(value) == rank:
+            if all(ok(v) for v in value):
+                return tuple((v, v) for v in value)
+            if all(isinstance(v, (list, tuple)) and len(v) == 2 and all(ok(x) for x in v) for v in value):
+                return tuple((v[0], v[1]) for v in value)
+        if rank == 1 and isinstance(value, (list, tuple)) and len(value) == 2 and all(ok(v) for v in value):
+            return ((value[0], value[1]),)
+        raise ArgumentError(name, f"argument '{name}' must be an integer, {rank} integers, or {rank} "
+                                  f"[before, after] pairs, got {value!r}")
+    return convert
+
+
+class Padding(KerasKind):
+    rank = 2
+    sign = 1
+    summary = "padding / cropping: int, per axis, or (before, after) pairs"
+
+    def output_shape(self, p, in_shapes):
+        spatial, c = _feature_map(self, in_shapes[0], self.rank, p)
+        amounts = p.get("padding") or p.get("cropping")
+        out = tuple(n + self.sign * (a + b) for n, (a, b) in zip(spatial, amounts))
+        ensure(all(d >= 1 for d in out), f"cropping {[list(x) for x in amounts]} removes all of "
+                                         f"{fmt_shape(in_shapes[0])}")
+        return join_channels(out, c, _channels_first(p))
+
+
+class UpSampling(KerasKind):
+    rank = 2
+    summary = "size, data_format"
+
+    def output_shape(self, p, in_shapes):
+        spatial, c = _feature_map(self, in_shapes[0], self.rank, p)
+        return join_channels(tuple(n * s for n, s in zip(spatial, p["size"])), c, _channels_first(p))
+
+
+for _r in (1, 2, 3):
+    _fmt = {} if _r == 1 else {"data_format": Arg(data_format, "channels_last")}
+    register()(type(f"ZeroPadding{_r}D", (Padding,), {
+        "type": f"ZeroPadding{_r}D", "rank": _r, "args": {"padding": Arg(_pairs(_r), 1), **_fmt}}))
+    register()(type(f"Cropping{_r}D", (Padding,), {
+        "type": f"Cropping{_r}D", "rank": _r, "sign": -1, "args": {"cropping": Arg(_pairs(_r), 1), **_fmt}}))
+    register()(type(f"UpSampling{_r}D", (UpSampling,), {
+        "type": f"UpSampling{_r}D", "rank": _r, "args": {"size": Arg(int_tuple(_r), (2,) * _r), **_fmt}}))
+
+
+# -- attention ------------------------------------------------------------------------
+
+@register()
+class MultiHeadAttention(KerasKind):
+    """Inputs: [query, value] or [query, value, key]; one input means self-attention.
+
+    Weights as keras/src/layers/attention/multi_head_attention.py builds them: query/key
+    kernels (d, heads, key_dim), value kernel (d, heads, value_dim), output kernel
+    (heads, value_dim, d_out), each with a bias when use_bias.
+    """
+
+    type = "MultiHeadAttention"
+    arity = (1, 3)
+    args = {"num_heads": Arg(integer()), "key_dim": Arg(integer()),
+            "value_dim": Arg(optional(integer()), None), "use_bias": Arg(boolean, True),
+            "output_shape": Arg(optional(shape_arg), None), "use_gate": Arg(boolean, False)}
+    ignored = KERAS_IGNORED | {"sliding_window", "flash_attention"}
+    summary = "num_heads, key_dim, value_dim, output_shape, use_bias; inputs [query, value(, key)]"
+
+    def _shapes(self, in_shapes):
+        query = in_shapes[0]
+        value = in_shapes[1] if len(in_shapes) > 1 else query
+        key = in_shapes[2] if len(in_shapes) > 2 else value
+        for s, what in ((query, "query"), (value, "value"), (key, "key")):
+            ensure(len(s) >= 2, f"the {what} must be at least 2-D (sequence, features), got {fmt_shape(s)}")
+        ensure(value[:-1] == key[:-1], f"value {fmt_shape(value)} and key {fmt_shape(key)} must agree "
+                                       "in every dimension but the last")
+        return query, value, key
+
+    def output_shape(self, p, in_shapes):
+        query, _, _ = self._shapes(in_shapes)
+        return (*query[:-1], *(p["output_shape"] or (query[-1],)))
+
+    def weights(self, p, in_shapes, out_shape):
+        query, value, key = self._shapes(in_shapes)
+        h, kd = p["num_heads"], p["key_dim"]
+        vd = p["value_dim"] or kd
+        out_dims = p["output_shape"] or (query[-1],)
+        nq, nv = prod(query[:-1]), prod(value[:-1])
+        parts = [("query", query[-1], (h, kd), nq), ("key", key[-1], (h, kd), nv)]
+        if p["use_gate"]:
+            parts.append(("gate", query[-1], (h, vd), nq))
+        parts.append(("value", value[-1], (h, vd), nv))
+        w: list[Weight] = []
+        for name, d, out, uses in parts:
+            w.append(Weight(f"{name}_kernel", (d,), out, group=name, uses=uses))
+            if p["use_bias"]:
+                w.append(Weight(f"{name}_bias", (), out, group=name))
+        w.append(Weight("output_kernel", (h, vd), out_dims, group="output", uses=nq))
+        if p["use_bias"]:
+            w.append(Weight("output_bias", (), out_dims, group="output"))
+        return w
+
+    def extra_macs(self, p, in_shapes, out_shape):
+        query, value, _ = self._shapes(in_shapes)
+        h, kd = p["num_heads"], p["key_dim"]
+        vd = p["value_dim"] or kd
+        nq, nv = prod(query[:-1]), prod(value[:-1])
+        return nq * nv * h * (kd + vd)  # scores Q.K^T and the weighted sum of values
+
+
+# -- merging (keras/src/layers/merging) -------------------------------------------------
+
+class Merge(KerasKind):
+    arity = (2, None)
+    args: dict[str, Arg] = {}
+    summary = "inputs: [a, b, ...] of one shape (broadcasting as Keras)"
+
+    def output_shape(self, p, in_shapes):
+        return broadcast(in_shapes, self.type)
+
+
+for _name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+    register()(type(_name, (Merge,), {"type": _name, "arity": (2, 2) if _name == "Subtract" else (2, None)}))
+
+
+@register()
+class Concatenate(KerasKind):
+    type = "Concatenate"
+    arity = (2, None)
+    args = {"axis": Arg(integer(-1000), -1)}
+    summary = "axis; inputs: [a, b, ...]"
+
+    def output_shape(self, p, in_shapes):
+        rank = len(in_shapes[0])
+        ensure(all(len(s) == rank for s in in_shapes),
+               "Concatenate needs inputs of one rank, got " + " and ".join(fmt_shape(s) for s in in_shapes))
+        axis = axis_index(p["axis"], rank)
+        for s in in_shapes[1:]:
+            if any(a != b for i, (a, b) in enumerate(zip(s, in_shapes[0])) if i != axis):
+                raise ShapeError(f"Concatenate on axis {p['axis']} needs the other dimensions equal, got "
+                                 + " and ".join(fmt_shape(s) for s in in_shapes))
+        out = list(in_shapes[0])
+        out[axis] = sum(s[axis] for s in in_shapes)
+        return tuple(out)

@@ -1,0 +1,142 @@
+"""Safe YAML reading that remembers line numbers and refuses hostile input.
+
+PyYAML's ``SafeLoader`` composes the document; we then build plain dicts and lists
+ourselves so that every mapping knows the line of each key. Aliases are expanded with
+a budget (an "alias bomb" of a few lines would otherwise expand to billions of nodes),
+recursive aliases and duplicate keys are errors, and files are size-limited before
+they are read.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import yaml
+
+from .errors import ExerciseError
+
+MAX_BYTES = 1_000_000          # an exercise is a few kilobytes; a megabyte is already absurd
+MAX_NODES = 100_000            # after alias expansion
+
+
+class LineDict(dict):
+    """A mapping that knows its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    lines: dict
+
+    def line_of(self, key: Any) -> int:
+        return self.lines.get(key, self.line)
+
+
+class LineList(list):
+    line: int = 0
+    lines: list
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if 0 <= index < len(self.lines) else self.line
+
+
+def read_text(path: str | os.PathLike, what: str = "exercise file", max_bytes: int = MAX_BYTES) -> str:
+    """The file's text, or an ExerciseError naming the file and what is wrong."""
+    name = os.fspath(path)
+    try:
+        size = os.path.getsize(name)
+        if os.path.isdir(name):
+            raise ExerciseError(f"is a directory, not an {what}", file=name)
+        if size > max_bytes:
+            raise ExerciseError(f"the file is {size / 1e6:.1f} MB; an {what} may be at most "
+                                f"{max_bytes / 1e6:g} MB", file=name)
+        with open(name, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ExerciseError(f"no such {what}", file=name) from None
+    except IsADirectoryError:
+        raise ExerciseError(f"is a directory, not an {what}", file=name) from None
+    except OSError as exc:
+        raise ExerciseError(f"cannot read the file: {exc.strerror}", file=name) from None
+    if b"\x00" in data:
+        raise ExerciseError(f"is a binary file, not an {what} (YAML text)", file=name)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ExerciseError("the file is not UTF-8 text; save it as UTF-8", file=name, line=line) from None
+
+
+def parse(text: str, file: str | None = None) -> Any:
+    """YAML text to LineDict/LineList/scalars, or an ExerciseError with the line."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ExerciseError(f"YAML syntax error: {problem}", file=file,
+                            line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise ExerciseError(f"YAML error: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    return _Builder(loader, file).build(node)
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, file: str | None):
+        self.loader = loader
+        self.file = file
+        self.count = 0
+        self.path: set[int] = set()
+
+    def error(self, node: yaml.Node, message: str) -> ExerciseError:
+        return ExerciseError(message, file=self.file, line=node.start_mark.line + 1)
+
+    def build(self, node: yaml.Node) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.error(node, f"the document expands to more than {MAX_NODES:,} values "
+                                   "(through aliases?); an exercise is far smaller")
+        if id(node) in self.path:
+            raise self.error(node, "a recursive alias refers to itself")
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except yaml.YAMLError as exc:
+                raise self.error(node, f"invalid value: {getattr(exc, 'problem', exc)}") from None
+        self.path.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                out = LineList(self.build(child) for child in node.value)
+                out.line = node.start_mark.line + 1
+                out.lines = [child.start_mark.line + 1 for child in node.value]
+                return out
+            return self.mapping(node)
+        finally:
+            self.path.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode) -> LineDict:
+        explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+        try:
+            self.loader.flatten_mapping(node)  # merge keys (<<: *defaults) come first
+        except yaml.YAMLError as exc:
+            raise self.error(node, f"invalid merge: {getattr(exc, 'problem', exc)}") from None
+        merged = len(node.value) - explicit
+        out = LineDict()
+        out.line = node.start_mark.line + 1
+        out.lines = {}
+        seen: set = set()
+        for i, (key_node, value_node) in enumerate(node.value):
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.error(key_node, "a key must be a plain name, not a list or mapping")
+            key = self.build(key_node)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                key = str(key_node.value)
+            if i >= merged:  # merged keys may be overridden; written ones may not repeat
+                if key in seen:
+                    raise self.error(key_node, f"duplicate key '{key}'")
+                seen.add(key)
+            out[key] = self.build(value_node)
+            out.lines[key] = key_node.start_mark.line + 1
+        return out
