@@ -69,10 +69,10 @@ class Exercise:
     solution: Any = None  # engine.Solution, set by load_exercise
 
     def layer(self, name: str) -> Layer:
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise KeyError(name)
+        by_name = self.__dict__.get("_by_name")
+        if by_name is None:
+            by_name = self.__dict__["_by_name"] = {layer.name: layer for layer in self.layers}
+        return by_name[name]
 
     @property
     def layer_names(self) -> list[str]:
