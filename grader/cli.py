@@ -62,7 +62,47 @@ def build_parser() -> argparse.ArgumentParser:
                                    "architecture can run.",
                        epilog="example:\n  grader validate exercises/*.yaml")
     p.add_argument("exercises", metavar="EXERCISE", nargs="+", help="exercise YAML files")
+
+    p = sub.add_parser(
+        "grade", help="grade a whole class into HTML reports, results.json and gradebooks",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Grade every submission found in the given files, folders and glob patterns "
+                    "(notebooks, form exports, answer files). A submission that cannot be read is "
+                    "listed with its reason; it never stops the run. Outputs are written atomically, "
+                    "and the same inputs give byte-identical outputs.",
+        epilog="examples:\n"
+               "  grader grade exercises/cnn-8x8x3.yaml samples/cnn-8x8x3 --out graded\n"
+               "  grader grade exercises/cnn-8x8x3.yaml 'downloads/**/*.ipynb' --out graded "
+               "--gradebook canvas --assignment-id 1001\n\n"
+               "outputs: DIR/index.html (class overview), DIR/reports/*.html (one per submission),\n"
+               "DIR/results.json, DIR/gradebook.csv (+ gradebook-canvas.csv / gradebook-moodle.csv),\n"
+               "DIR/gradescope/<student>/results.json with --gradescope")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file")
+    p.add_argument("paths", metavar="PATH", nargs="+", help="submission files, folders or glob patterns")
+    p.add_argument("--out", metavar="DIR", required=True, help="output folder (created if missing)")
+    p.add_argument("--jobs", metavar="N", type=_positive, default=0,
+                   help="parallel processes (default: all cores)")
+    p.add_argument("--gradebook", choices=("csv", "canvas", "moodle"), action="append",
+                   help="gradebook format; repeat for several (default: csv). The plain CSV is always written")
+    p.add_argument("--assignment-id", metavar="ID",
+                   help="Canvas assignment id: the gradebook column becomes 'Title (ID)'")
+    p.add_argument("--assignment-title", metavar="TITLE", help="gradebook column title (default: the exercise title)")
+    p.add_argument("--gradescope", action="store_true",
+                   help="also write Gradescope results.json files, one per submission")
+    p.add_argument("--templates", metavar="DIR", help="folder of templates that override the defaults")
+    p.add_argument("--max-size", metavar="MB", type=float, default=20.0,
+                   help="largest submission read, in MB (default 20)")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -123,3 +163,28 @@ def _validate(args: argparse.Namespace) -> int:
         note = f" ({variants} variants)" if variants > 1 else ""
         print(f"{path}: ok{note}")
     return status
+
+
+@command("grade")
+def _grade(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .batch import Options, ProgressBar, grade_class
+
+    formats = ("csv",) + tuple(f for f in dict.fromkeys(args.gradebook or ()) if f != "csv")
+    options = Options(out=Path(args.out), jobs=args.jobs, gradebook=formats, gradescope=args.gradescope,
+                      templates=args.templates, max_bytes=int(args.max_size * 1e6),
+                      assignment_title=args.assignment_title, assignment_id=args.assignment_id)
+    outcome = grade_class(args.exercise, args.paths, options, progress=ProgressBar())
+    results = outcome.results
+    bad = [r for r in results if not r.gradable]
+    print(f"graded {len(results) - len(bad)} of {len(results)} submissions in {outcome.seconds:.1f} s"
+          + (f"; {len(bad)} could not be graded (listed in the overview)" if bad else ""))
+    for r in bad:
+        print(f"  {r.submission}: {'; '.join(r.errors)}")
+    for path, reason in outcome.skipped:
+        print(f"  skipped {path}: {reason}")
+    for warning in outcome.warnings:
+        print(f"  warning: {warning}")
+    print(f"class overview: {Path(args.out) / 'index.html'}")
+    return EXIT_OK
