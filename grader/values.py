@@ -1,0 +1,493 @@
+"""Reading answer values as people write them: shapes (6x6x64, (None, 6, 6, 64)) and
+parameter counts (1,792, 1'792, (3*3*3+1)*64 = 1792), with a small safe evaluator.
+
+Student text is never handed to eval/exec/ast: arithmetic goes through a tokenizer and a
+recursive-descent parser bounded in length, nesting depth and magnitude (SPEC section 2).
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from fractions import Fraction
+from typing import NamedTuple
+
+from .errors import AnswerFormatError
+
+MAX_TEXT = 1000          # characters in one answer, prose included
+MAX_EXPRESSION = 300     # characters in one arithmetic expression
+MAX_DEPTH = 20           # nesting of parentheses
+LIMIT = 10 ** 15         # every number, intermediate and result stays below this
+MAX_DIMS = 16            # dimensions in one shape
+
+COUNT_HINT = "write it like 1792, 1,792 or (3*3*3 + 1)*64"
+SHAPE_HINT = "write it like 6x6x64 or (6, 6, 64)"
+ARITHMETIC_HINT = "use numbers, + - * / x and parentheses"
+
+
+class ParsedCount(NamedTuple):
+    """A number of parameters: the answer, and the working when there is some."""
+
+    value: int                 # the answer: the stated result when one is written, else the expression's value
+    expression: str | None     # the arithmetic as written, canonical: "(3*3*3+1)*64"; None for a plain number
+    stated: int | None         # the number after the last '=' when an expression precedes it
+
+    @property
+    def mismatch(self) -> bool:
+        """The stated result differs from what the written expression gives."""
+        if self.stated is None or self.expression is None:
+            return False
+        try:
+            return evaluate(self.expression) != self.stated
+        except AnswerFormatError:
+            return True
+
+
+class ParsedShape(NamedTuple):
+    """An output shape without the batch dimension, in the layout the student wrote."""
+
+    dims: tuple[int, ...]      # batch / None stripped; any layout (64x6x6 stays (64, 6, 6))
+    text: str                  # as written
+
+
+class _Unreadable(Exception):
+    """Why a piece of text is not a value; the public functions add what and how."""
+
+
+# ---------------------------------------------------------------------------- normalising
+_TABLE = str.maketrans({
+    **dict.fromkeys("×✕✖⨯Xх", "x"),
+    **dict.fromkeys("·⋅∙∗✱＊", "*"),
+    **dict.fromkeys("÷∕／", "/"),
+    **dict.fromkeys("−–—‒―﹣－‐‑", "-"),
+    **dict.fromkeys("’‘′´`ʼ＇", "'"),
+    **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                    "\u202f\u205f\u3000", " "),
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", None),
+    **dict.fromkeys("→⟶➔➜⇾", "->"),
+    **dict.fromkeys("⇒⟹", "=>"),
+    **{chr(0xFF10 + d): str(d) for d in range(10)},
+    "（": "(", "）": ")", "［": "[", "］": "]", "，": ",", "＝": "=", "＋": "+",
+})
+_LATEX = re.compile(r"\\(?:times|cdot|div|left|right|[,;:! ]|text|mathrm|quad)|\{,\}|[${}]")
+_LATEX_REPLACEMENTS = {"\\times": "x", "\\cdot": "*", "\\div": "/", "{,}": ","}
+_WRAPPERS = "'\"*_"
+
+
+def _normalize(text: str, unwrap: bool = True) -> str:
+    """One spelling for what people type: ASCII operators, plain spaces, no markup around."""
+    t = text.translate(_TABLE)
+    if "\\" in t or "$" in t or "{" in t:
+        t = _LATEX.sub(_latex, t)
+    t = t.strip()
+    while unwrap and len(t) >= 2 and t[0] == t[-1] and t[0] in _WRAPPERS:
+        t = t[1:-1].strip()
+    return t
+
+
+def _latex(m: re.Match) -> str:
+    """Notebook Markdown math: $(3 \\times 3 + 1) \\cdot 64$, 1{,}792, 1\\,792."""
+    found = m.group()
+    if found in _LATEX_REPLACEMENTS:
+        return _LATEX_REPLACEMENTS[found]
+    return " " if found[1:2] in ",;:! " and len(found) == 2 else ""
+
+
+def _quote(text: str) -> str:
+    """The student's text for a one-line message: whitespace collapsed, long text cut."""
+    short = " ".join(str(text).split())
+    return f"'{short[:57]}...'" if len(short) > 60 else f"'{short}'"
+
+
+# ---------------------------------------------------------------------------- the evaluator
+# A number with thousands separators (one kind per number; a dot before exactly three
+# digits is a separator, since counts are whole), a decimal, a whole number, an operator.
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<group>[1-9][0-9]{0,2}(?P<sep>[,'_. ])[0-9]{3}(?:(?P=sep)[0-9]{3})*)(?![0-9])
+  | (?P<dec>[0-9]+\.[0-9]+)
+  | (?P<int>[0-9]+)
+  | (?P<op>[-+*/x()])
+  | (?P<bad>\S)
+)""", re.X)
+_STRIP_SEPARATORS = str.maketrans("", "", ",'_. ")
+_OPERATORS = frozenset("+-*/x")
+
+
+def _check(value):
+    if isinstance(value, int):
+        if -LIMIT < value < LIMIT:
+            return value
+    elif -LIMIT < value.numerator < LIMIT and value.denominator < LIMIT:
+        return value
+    raise _Unreadable(f"numbers must stay below 10**{len(str(LIMIT)) - 1}")
+
+
+def _tokenize(text: str) -> list[tuple[str, object]]:
+    if len(text) > MAX_EXPRESSION:
+        raise _Unreadable(f"too long ({len(text)} characters, at most {MAX_EXPRESSION})")
+    tokens: list[tuple[str, object]] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup if m.lastgroup != "sep" else "group"
+        if kind == "op":
+            tokens.append((m.group("op"), None))
+        elif kind == "int":
+            tokens.append(("num", _check(int(m.group("int")))))
+        elif kind == "group":
+            tokens.append(("num", _check(int(m.group("group").translate(_STRIP_SEPARATORS)))))
+        elif kind == "dec":
+            tokens.append(("num", _check(Fraction(m.group("dec")))))
+        else:
+            raise _Unreadable(f"unexpected '{m.group('bad')}'")
+    if not tokens:
+        raise _Unreadable("no number")
+    return tokens
+
+
+class _Parser:
+    """expr := term (('+'|'-') term)* ; term := unary (('*'|'x'|'/') unary)* ;
+    unary := ('+'|'-')* atom ; atom := number | '(' expr ')'."""
+
+    __slots__ = ("tokens", "pos", "depth", "out")
+
+    def __init__(self, tokens):
+        self.tokens = tokens
+        self.pos = 0
+        self.depth = 0
+        self.out: list[str] = []   # the canonical spelling, built while parsing
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def parse(self):
+        value = self.expr()
+        if self.pos != len(self.tokens):
+            kind = self.peek()
+            raise _Unreadable("unbalanced parentheses" if kind in "()" else
+                              "a number directly after another or after ')'" if kind == "num" else
+                              f"unexpected '{kind}'")
+        return value, "".join(self.out)
+
+    def expr(self):
+        value = self.term()
+        while (op := self.peek()) in ("+", "-"):
+            self.pos += 1
+            self.out.append(op)
+            right = self.term()
+            value = _check(value + right if op == "+" else value - right)
+        return value
+
+    def term(self):
+        value = self.unary()
+        while (op := self.peek()) in ("*", "x", "/"):
+            self.pos += 1
+            self.out.append("/" if op == "/" else "*")
+            right = self.unary()
+            if op != "/":
+                value = _check(value * right)
+            elif right == 0:
+                raise _Unreadable("division by zero")
+            elif isinstance(value, int) and isinstance(right, int) and value % right == 0:
+                value = value // right
+            else:
+                value = _check(Fraction(value) / right)
+        return value
+
+    def unary(self):
+        negative = False
+        while (op := self.peek()) in ("+", "-"):
+            self.pos += 1
+            self.out.append(op)
+            negative ^= op == "-"
+        value = self.atom()
+        return -value if negative else value
+
+    def atom(self):
+        kind = self.peek()
+        if kind == "num":
+            value = self.tokens[self.pos][1]
+            self.pos += 1
+            self.out.append(str(value) if isinstance(value, int) else _decimal(value))
+            return value
+        if kind == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _Unreadable(f"parentheses nested more than {MAX_DEPTH} deep")
+            self.pos += 1
+            self.out.append("(")
+            value = self.expr()
+            if self.peek() != ")":
+                raise _Unreadable("unbalanced parentheses")
+            self.pos += 1
+            self.out.append(")")
+            self.depth -= 1
+            return value
+        if kind is None:
+            raise _Unreadable("it ends where a number is expected")
+        raise _Unreadable("unbalanced parentheses" if kind == ")" else f"'{kind}' where a number is expected")
+
+
+def _decimal(value: Fraction) -> str:
+    """A decimal literal back as digits (it came from a finite decimal, so this terminates)."""
+    whole, rest = divmod(value, 1)
+    digits = ""
+    while rest:
+        rest *= 10
+        digit, rest = divmod(rest, 1)
+        digits += str(digit)
+    return f"{whole}.{digits}" if digits else str(whole)
+
+
+def _compile(text: str) -> tuple[int | Fraction, str, bool]:
+    """(value, canonical spelling, whether it has an operator) of an arithmetic text."""
+    tokens = _tokenize(text)
+    value, canonical = _Parser(tokens).parse()
+    has_operator = any(kind in _OPERATORS for kind, _ in tokens)
+    return value, canonical, has_operator
+
+
+def evaluate(expression: str) -> Fraction:
+    """The exact value of ``(3*3*3 + 1) × 64``-style arithmetic, never through eval.
+
+    Numbers (with thousands separators), + - * / x × · and parentheses only; input length,
+    nesting depth and magnitude are bounded. Raises AnswerFormatError.
+    """
+    if not isinstance(expression, str):
+        raise AnswerFormatError(f"cannot read {_quote(expression)} as arithmetic; {ARITHMETIC_HINT}")
+    try:
+        value, _, _ = _compile(_normalize(expression, unwrap=False))
+    except _Unreadable as why:
+        raise AnswerFormatError(f"cannot read {_quote(expression)} as arithmetic: {why}; {ARITHMETIC_HINT}") from None
+    return Fraction(value)
+
+
+# ---------------------------------------------------------------------------- prose around values
+# A word is a run of letters/digits with a letter other than the multiplication 'x'
+# ("conv1", "params"); '3x3' and 'x64' are arithmetic. Other symbols (':', ';', '≈') end a run.
+_PIECE = re.compile(r"(?<!\w)(?P<word>\w+)|[^\w\s+\-*/()=,'.]")
+_LETTER = re.compile(r"[^\W\d_x]")
+_MATH_ONLY = re.compile(r"[0-9\s+\-*/()=,'._x]*")
+_DIGIT = re.compile(r"[0-9]")
+_PARENS = re.compile(r"[()]")
+
+
+def _breaks(text: str) -> list[tuple[int, int]]:
+    """Spans of words and non-arithmetic symbols."""
+    return [m.span() for m in _PIECE.finditer(text)
+            if m.group("word") is None or _LETTER.search(m.group("word"))]
+
+
+def _drop_remarks(text: str, breaks: list[tuple[int, int]]) -> str:
+    """Remove parenthesised remarks that contain words: '832 ((width * height + 1) * filters)'."""
+    starts = [s for s, _ in breaks]
+    stack: list[int] = []
+    remarks: list[tuple[int, int]] = []
+    for m in _PARENS.finditer(text):
+        if m.group() == "(":
+            stack.append(m.start())
+        elif stack:
+            open_at = stack.pop()
+            i = bisect_left(starts, open_at)
+            if i < len(starts) and starts[i] < m.start():
+                while remarks and remarks[-1][0] > open_at:  # inner remarks are inside this one
+                    remarks.pop()
+                remarks.append((open_at, m.end()))
+    if not remarks:
+        return text
+    pieces, last = [], 0
+    for start, end in remarks:
+        pieces.append(text[last:start])
+        pieces.append(" ")
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _runs(text: str) -> list[str]:
+    """The stretches of arithmetic between words and symbols, remarks in parentheses dropped."""
+    if _MATH_ONLY.fullmatch(text):
+        return [text]
+    breaks = _breaks(text)
+    if not breaks:
+        return [text]
+    text = _drop_remarks(text, breaks)
+    runs, last = [], 0
+    for start, end in _breaks(text):
+        runs.append(text[last:start])
+        last = end
+    runs.append(text[last:])
+    return runs
+
+
+# ---------------------------------------------------------------------------- counts
+_PLAIN = re.compile(r"[0-9]{1,15}")
+_DASHES = re.compile(r"-{1,3}")
+_BULLET = re.compile(r"^\s*-\s+(?=[0-9(])")
+_ZERO_WORDS = frozenset({"zero", "no params", "no parameters"})
+
+
+def parse_count(text: str) -> ParsedCount:
+    """A number of parameters as a student wrote it; raises AnswerFormatError saying how to write it."""
+    if isinstance(text, str):
+        plain = text.strip()
+        if _PLAIN.fullmatch(plain):  # the common case, kept fast
+            return ParsedCount(int(plain), None, None)
+    try:
+        return _count(text)
+    except _Unreadable as why:
+        reason = f": {why}" if str(why) else ""
+        raise AnswerFormatError(f"cannot read {_quote(text)} as a number of parameters{reason}; {COUNT_HINT}") from None
+
+
+def _count(text) -> ParsedCount:
+    if not isinstance(text, str) or not text.strip():
+        raise _Unreadable("it is empty")
+    if len(text) > MAX_TEXT:
+        raise _Unreadable(f"too long ({len(text)} characters, at most {MAX_TEXT})")
+    t = _normalize(text)
+    if _DASHES.fullmatch(t) or t.lower() in _ZERO_WORDS:
+        return ParsedCount(0, None, None)
+    t = t.replace("->", "=").replace("=>", "=")
+    runs = _runs(t)
+    with_digits = [i for i, run in enumerate(runs) if _DIGIT.search(run)]
+    if not with_digits:
+        raise _Unreadable("")
+    stated = [i for i in with_digits if "=" in runs[i] and _DIGIT.search(runs[i].rpartition("=")[2])]
+    chosen = stated[-1] if stated else with_digits[0]
+    if with_digits[-1] != chosen:
+        raise _Unreadable("more than one number")
+    return _stated_count(runs[chosen]) if stated else _plain_count(runs[chosen])
+
+
+def _strip_run(run: str) -> str:
+    """The arithmetic of a run without a leading bullet, a closing ')' of an earlier remark,
+    an opening '(' of a later one, or the full stop of a sentence."""
+    return _BULLET.sub("", run).lstrip(" \t\r\n)").rstrip(" \t\r\n(.,;")
+
+
+def _plain_count(run: str) -> ParsedCount:
+    core = _strip_run(run)
+    if _DASHES.fullmatch(core):
+        return ParsedCount(0, None, None)
+    value, canonical, has_operator = _compile(core)
+    return ParsedCount(_whole(value), canonical if has_operator else None, None)
+
+
+def _stated_count(run: str) -> ParsedCount:
+    """'(3*3*3+1)*64 = 1792': the stated result is the answer; the working is kept when it reads."""
+    left, _, right = run.rpartition("=")
+    value, _, _ = _compile(_strip_run(right))
+    stated = _whole(value)
+    for segment in left.split("="):
+        segment = _strip_run(segment)
+        if not _DIGIT.search(segment):
+            continue
+        try:
+            _, canonical, has_operator = _compile(segment)
+        except _Unreadable:
+            continue  # working that does not read (names, a missing parenthesis) is not the answer
+        if has_operator:
+            return ParsedCount(stated, canonical, stated)
+        break
+    return ParsedCount(stated, None, None)
+
+
+def _show(value: Fraction) -> str:
+    """3/2 as 1.5 when it is a short decimal, else as a fraction."""
+    scaled = value * 10 ** 6
+    return f"{float(value):g}" if scaled.denominator == 1 else str(value)
+
+
+def _whole(value) -> int:
+    if isinstance(value, Fraction):
+        if value.denominator != 1:
+            raise _Unreadable(f"a number of parameters is a whole number, not {_show(value)}")
+        value = int(value)
+    if value < 0:
+        raise _Unreadable("a number of parameters cannot be negative")
+    return value
+
+
+# ---------------------------------------------------------------------------- shapes
+_INT = r"[0-9]+"
+_BATCH = r"(?:none|null|\?|batch(?:_size)?|bs|n|b)"
+# One of the spellings, then prose that has no other number outside a parenthesised remark.
+_SHAPE = re.compile(rf"""(?:
+    (?P<seq>[(\[]\s*(?:{_BATCH}\s*,\s*)?(?P<items>{_INT}(?:\s*,\s*{_INT})*)?\s*,?\s*[)\]])
+  | (?P<grouped>[1-9][0-9]{{0,2}}(?P<sep>[,'_. ])[0-9]{{3}}(?:(?P=sep)[0-9]{{3}})*)
+  | (?:{_BATCH}\s*[x*]\s*)?(?P<times>{_INT}(?:\s*[x*]\s*{_INT})*)
+  | (?P<commas>{_INT}(?:\s*,\s*{_INT})+)
+  )(?:$|[^\w])[^0-9(\[]*(?:[(\[].*)?""", re.X | re.I | re.S)
+_LABEL = re.compile(r"^[^\W\d_][\w .#/-]*:\s*")
+_TORCH_SIZE = re.compile(r"^torch\.size\s*\((.*)\)$", re.I | re.S)
+_SPLIT_DIMS = re.compile(r"[^0-9]+")
+_PLAIN_TIMES = re.compile(r"[0-9]{1,12}(?:x[0-9]{1,12}){0,15}")
+
+
+def parse_shape(text: str) -> ParsedShape:
+    """An output shape as a student wrote it; raises AnswerFormatError saying how to write it."""
+    if isinstance(text, str):
+        plain = text.strip()
+        if _PLAIN_TIMES.fullmatch(plain):  # 6x6x64 and 128, kept fast
+            return ParsedShape(tuple(map(int, plain.split("x"))), plain)
+    try:
+        return ParsedShape(_shape(text), text.strip())
+    except _Unreadable as why:
+        reason = f": {why}" if str(why) else ""
+        raise AnswerFormatError(f"cannot read {_quote(text)} as a shape{reason}; {SHAPE_HINT}") from None
+
+
+def _shape(text) -> tuple[int, ...]:
+    if not isinstance(text, str) or not text.strip():
+        raise _Unreadable("it is empty")
+    if len(text) > MAX_TEXT:
+        raise _Unreadable(f"too long ({len(text)} characters, at most {MAX_TEXT})")
+    t = _answer_part(_normalize(text))
+    t = _LABEL.sub("", t, count=1).strip(" -")
+    size = _TORCH_SIZE.match(t)
+    if size:
+        t = size.group(1).strip()
+    m = _SHAPE.fullmatch(t)
+    if not m:
+        raise _Unreadable("")
+    if m.group("grouped"):
+        return (_dim(m.group("grouped").translate(_STRIP_SEPARATORS)),)
+    dims = m.group("items") or m.group("times") or m.group("commas")
+    if not dims:
+        raise _Unreadable("no dimensions")
+    values = tuple(_dim(d) for d in _SPLIT_DIMS.split(dims))
+    if len(values) > MAX_DIMS:
+        raise _Unreadable(f"more than {MAX_DIMS} dimensions")
+    return values
+
+
+def _answer_part(t: str) -> str:
+    """What follows the working: after the last arrow, else after the last '=' outside parentheses."""
+    arrow = max(t.rfind("->"), t.rfind("=>"))
+    if arrow >= 0:
+        return t[arrow + 2:].strip()
+    equals = t.rfind("=")
+    while equals >= 0 and t.count("(", 0, equals) > t.count(")", 0, equals):
+        equals = t.rfind("=", 0, equals)
+    return t[equals + 1:].strip() if equals >= 0 else t
+
+
+def _dim(digits: str) -> int:
+    if len(digits) > 15 or int(digits) >= LIMIT:
+        raise _Unreadable("a dimension is too large")
+    return int(digits)
+
+
+# ---------------------------------------------------------------------------- blanks
+_BLANK = re.compile(r"[\s?.…_]+|x+|todo|tbd|tba|none|null|nan|"
+                    r"(?:your )?(?:answer|code)(?: here)?|fill (?:me )?in|fill in here|enter (?:your )?answer",
+                    re.I)
+
+
+def is_blank(text: str | None) -> bool:
+    """Empty or a placeholder ("?", "...", "TODO", "YOUR ANSWER HERE", None): a missing answer.
+
+    "-" is not blank: for a count it is zero, as torchinfo prints "--".
+    """
+    if text is None:
+        return True
+    t = _normalize(str(text)).strip(" #<>[]{}*`\"':")
+    return not t or _BLANK.fullmatch(t) is not None
