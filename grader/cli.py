@@ -56,6 +56,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="table (default), markdown (as in solutions/) or json (SPEC section 4)")
     p.add_argument("--student", metavar="ID", help="solve this student's variant (exercises with variables)")
 
+    p = sub.add_parser("check", help="grade one submission and print the feedback",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Grade one submission (notebook, form export, answer file) and print a "
+                                   "summary. Exit status 0 whatever the score (1 with --require-full below "
+                                   "full marks), 2 for a bad invocation or an invalid exercise.",
+                       epilog="examples:\n  grader check exercises/cnn-8x8x3.yaml my_notebook.ipynb\n"
+                              "  grader check exercises/cnn-8x8x3.yaml answers.yaml --html report.html\n"
+                              "  grader check exercises/cnn-8x8x3.yaml answers.yaml --format json --require-full")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file")
+    p.add_argument("submission", metavar="SUBMISSION", help="notebook, form export or answer file")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text (default: a summary for the terminal) or json (SPEC section 4)")
+    p.add_argument("--html", metavar="FILE", help="also write the self-contained HTML report to FILE")
+    p.add_argument("--student", metavar="ID",
+                   help="the student (default: from the LMS file name); picks one row of a form export")
+    p.add_argument("--require-full", action="store_true", help="exit with status 1 below full marks (for CI)")
+    p.add_argument("--templates", metavar="DIR", help="folder of templates that override the defaults")
+
     p = sub.add_parser("validate", help="check exercise files; exit status 2 if any is invalid",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Check exercise files: syntax, arguments, and that every variant of the "
@@ -132,20 +150,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 @command("solve")
 def _solve(args: argparse.Namespace) -> int:
     from .exercise import load_exercise
-    from .tables import markdown, table
+    from .tables import markdown, solution_json, table
 
     exercise = load_exercise(args.exercise, student=args.student)
     solution = exercise.solution
     if args.format == "json":
-        out = solution.to_json()
-        if exercise.variables:
-            out["variables"] = exercise.variables
-        print(json.dumps(out, indent=2))
+        sys.stdout.write(solution_json(exercise, solution))
     elif args.format == "markdown":
         sys.stdout.write(markdown(exercise, solution))
     else:
         sys.stdout.write(table(exercise, solution))
     return EXIT_OK
+
+
+@command("check")
+def _check(args: argparse.Namespace) -> int:
+    from .checking import check
+
+    result = check(args.exercise, args.submission, student=args.student, templates_dir=args.templates)
+    if args.format == "json":
+        print(json.dumps(result.to_json(result.spec.grading.reveal), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(result.summary())
+    if args.html:
+        _write_text(args.html, result.report_html())
+    if args.require_full and not result.full_marks:
+        return EXIT_BELOW_FULL
+    return EXIT_OK
+
+
+def _write_text(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise GraderError(f"cannot write the report: {exc.strerror}", file=path) from None
 
 
 @command("validate")
