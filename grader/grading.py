@@ -1,0 +1,333 @@
+"""Grading one submission (SPEC section 3): parsed answers against the solved exercise.
+
+Every asked item gets exactly one status — correct, follow_through, incorrect, missing,
+unreadable — and its points from ``ask``. Parsing comes first (PrairieLearn's rule): an
+answer that cannot be read is ``unreadable`` with the parser's message, never "wrong".
+
+Follow-through (``grading.follow_through``): the layers are walked in order keeping the
+shapes the *student* believes each layer outputs — their own readable output shape when
+they wrote one, else the value worked from their earlier answers. A layer whose inputs
+differ from the truth is re-solved on them; an answer that is wrong but right given those
+inputs is ``follow_through`` and earns full points. When the student's shapes make a layer
+impossible there is no follow-through for it, and the later layers start from the truth
+again. A total equal to the sum of the student's own layer answers (or of the values
+worked from their shapes) is follow-through too.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Mapping
+
+from .answers import Answers, Identity, RawAnswer
+from .engine import LayerSolution, solve, solve_layer
+from .errors import AnswerFormatError, GraderError
+from .exercise import LAYER_QUANTITIES, MODEL_QUANTITIES, Exercise, Layer
+from .mistakes import TOTAL_OF, Case, diagnose, same_value
+from .result import Item, Result
+from .shapes import Shape
+from .tables import number, shape_text
+from .values import evaluate, is_blank, parse_count, parse_shape
+from .working import (FIRST, LAST, accepted_forms, channels, count_working, layer_layouts, other,
+                      shape_working, sum_working, to_layout, value_text)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One answer after parsing: its value, or why there is none."""
+
+    raw: RawAnswer | None
+    value: Any = None       # int, or shape dims as written
+    status: str = ""        # "", "missing" or "unreadable"
+    message: str = ""       # how to write it (unreadable) or the working/result disagreement
+
+
+def read_answer(quantity: str, raw: RawAnswer | None) -> Reading:
+    """Parse one raw answer; never raises."""
+    if raw is None or is_blank(raw.text):
+        return Reading(raw, status="missing")
+    try:
+        if quantity == "output_shape":
+            return Reading(raw, parse_shape(raw.text).dims)
+        parsed = parse_count(raw.text)
+    except AnswerFormatError as exc:
+        return Reading(raw, status="unreadable", message=exc.message)
+    message = ""
+    if parsed.mismatch:
+        message = (f"your working {parsed.expression} gives {_evaluated(parsed.expression)}, not the "
+                   f"{number(parsed.stated)} you wrote; the result you wrote was graded")
+    return Reading(raw, parsed.value, message=message)
+
+
+def _evaluated(expression: str) -> str:
+    try:
+        value = evaluate(expression)
+    except AnswerFormatError:
+        return "something else"
+    return number(int(value)) if value.denominator == 1 else str(value)
+
+
+def grade(exercise: Exercise, answers: Answers) -> Result:
+    """The graded :class:`Result` of one submission.
+
+    A submission with errors and no answer at all is ungradable: the Result has no items,
+    its ``errors`` say why, and its score is 0 of ``max_score``.
+    """
+    result = Result(exercise=exercise.id, submission=answers.submission, identity=answers.identity,
+                    errors=list(answers.errors), notes=list(answers.notes), source=answers.source,
+                    max_score=exercise.max_score, reveal=exercise.grading.reveal)
+    if answers.errors and not answers.values:
+        return result
+    result.items = _Walk(exercise, answers).items()
+    return result
+
+
+class _Walk:
+    """The layers in order, with the shapes the student believes they output."""
+
+    def __init__(self, exercise: Exercise, answers: Answers):
+        self.exercise = exercise
+        self.truth = exercise.solution if exercise.solution is not None else solve(exercise)
+        self.answers = answers
+        self.layouts = layer_layouts(exercise)
+        self.accepted = tuple(exercise.grading.layouts)
+        self.follow = exercise.grading.follow_through
+        self.readings: dict[tuple[str | None, str], Reading] = {}
+        self.true_shapes: dict[str, Shape] = {**exercise.inputs,
+                                              **{s.name: s.output_shape for s in self.truth.layers}}
+        self.believed: dict[str, Shape] = dict(exercise.inputs)
+        self.origins: dict[str, tuple[str, ...]] = dict.fromkeys(exercise.inputs, ())
+        self.mine: dict[str, LayerSolution | None] = {}
+        self.prefer = self._student_layout()
+
+    def reading(self, layer: str | None, quantity: str) -> Reading:
+        key = (layer, quantity)
+        if key not in self.readings:
+            self.readings[key] = read_answer(quantity, self.answers.get(layer, quantity))
+        return self.readings[key]
+
+    def items(self) -> list[Item]:
+        out: list[Item] = []
+        for layer in self.exercise.layers:
+            out += self._layer(layer)
+        for quantity in MODEL_QUANTITIES:
+            if self.exercise.ask.get(quantity):
+                out.append(self._total(quantity))
+        return out
+
+    # -- layers --------------------------------------------------------------------------
+
+    def _layer(self, layer: Layer) -> list[Item]:
+        truth = self.truth.layer(layer.name)
+        in_shapes = tuple(self.believed[name] for name in layer.inputs)
+        origins = tuple(sorted({o for name in layer.inputs for o in self.origins[name]}))
+        mine: LayerSolution | None = truth
+        if self.follow and in_shapes != truth.input_shapes:
+            try:
+                mine = solve_layer(layer, in_shapes)
+            except GraderError:
+                mine = None  # the student's shapes make this layer impossible: no follow-through
+        shifted = mine is not truth
+        self.mine[layer.name] = mine
+        items = [self._layer_item(layer, q, truth, mine if shifted else None, origins)
+                 for q in LAYER_QUANTITIES if self.exercise.ask.get(q)]
+        self._believe(layer, truth, mine, origins, next((i for i in items if i.quantity == "output_shape"), None))
+        return items
+
+    def _believe(self, layer: Layer, truth: LayerSolution, mine: LayerSolution | None,
+                 origins: tuple[str, ...], shape_item: Item | None) -> None:
+        """What the later layers receive from this one, in the student's eyes."""
+        base = mine or truth
+        name = layer.name
+        if shape_item is not None and shape_item.status == "correct":
+            self.believed[name], self.origins[name] = truth.output_shape, ()
+        elif shape_item is not None and shape_item.status == "incorrect" and self.follow:
+            self.believed[name] = self._interpret(shape_item.value, base.output_shape, self.layouts[name])
+            self.origins[name] = (name,)
+        else:  # follow-through, missing or unreadable: the value worked from the earlier answers
+            self.believed[name] = base.output_shape
+            self.origins[name] = origins if mine is not None else ()
+
+    def _interpret(self, dims: Shape, reference: Shape, native: str) -> Shape:
+        """A wrong shape in the layer's own layout: the reading whose channels agree, else the
+        layout this student writes in."""
+        dims = tuple(dims)
+        if len(dims) < 2:
+            return dims
+        options = [to_layout(dims, layout, native) for layout in (self.prefer, other(self.prefer))]
+        if len(reference) == len(dims):
+            for option in options:
+                if channels(option, native) == channels(reference, native):
+                    return option
+        return options[0]
+
+    def _student_layout(self) -> str:
+        """The layout of the student's right shapes (most of them), else the exercise's own."""
+        votes: Counter[str] = Counter()
+        if self.exercise.ask.get("output_shape"):
+            for solved in self.truth.layers:
+                value = self.reading(solved.name, "output_shape").value
+                native = self.layouts[solved.name]
+                last, first = (to_layout(solved.output_shape, native, x) for x in (LAST, FIRST))
+                if value is not None and last != first and tuple(value) in (last, first):
+                    votes[LAST if tuple(value) == last else FIRST] += 1
+        if votes:
+            return votes.most_common(1)[0][0]
+        return next(iter(self.layouts.values()), LAST)
+
+    def _case(self, layer: Layer, quantity: str, value: Any, solved: LayerSolution, shapes) -> Case:
+        return Case(exercise=self.exercise, quantity=quantity, value=value, expected=_value(solved, quantity),
+                    layer=layer, in_shapes=solved.input_shapes, shapes=shapes,
+                    layout=self.layouts[layer.name], accepted=self.accepted, layouts=self.layouts)
+
+    def _layer_item(self, layer: Layer, quantity: str, truth: LayerSolution, mine: LayerSolution | None,
+                    origins: tuple[str, ...]) -> Item:
+        native = self.layouts[layer.name]
+        expected = _value(truth, quantity)
+        if quantity == "output_shape":
+            expected = accepted_forms(expected, native, self.accepted)[0]
+        item = self._item(layer.name, quantity, expected, self._formula(layer, quantity, truth, expected))
+        if item.status:
+            return item
+        case = self._case(layer, quantity, item.value, truth, self.true_shapes)
+        if same_value(case, item.value, case.expected):
+            return _credit(item, "correct")
+        if mine is not None and same_value(case, item.value, _value(mine, quantity)):
+            item.basis = self._basis(origins)
+            item.own_formula = self._formula(layer, quantity, mine, _value(mine, quantity))
+            return _credit(item, "follow_through")
+        item.status = "incorrect"
+        finding = diagnose(case)
+        if finding is None and mine is not None:
+            finding = diagnose(self._case(layer, quantity, item.value, mine, self.believed))
+        if finding is not None:
+            item.mistake, item.mistake_title = finding.code, finding.title
+            item.explanation, item.working = finding.explanation, finding.working
+        return _finish(item)
+
+    def _formula(self, layer: Layer, quantity: str, solved: LayerSolution, shown: Any) -> str:
+        if quantity != "output_shape":
+            extra = solved.macs - sum(w.count * w.uses for w in solved.weights)
+            return count_working(quantity, solved.weights, extra)
+        text = shape_working(self.exercise.framework, layer.params, solved.input_shapes, solved.output_shape)
+        if tuple(shown) != tuple(solved.output_shape):
+            text += f", written {shape_text(shown)} in {self._layout_name(shown, solved)} order"
+        return text
+
+    def _layout_name(self, shown: Shape, solved: LayerSolution) -> str:
+        native = self.layouts[solved.name]
+        return native if to_layout(solved.output_shape, native, native) == tuple(shown) else other(native)
+
+    def _basis(self, origins: tuple[str, ...]) -> str:
+        said = [f"{name} output shape {shape_text(self.reading(name, 'output_shape').value)}" for name in origins]
+        return "your " + (", ".join(said) if said else "earlier answers")
+
+    # -- items ---------------------------------------------------------------------------
+
+    def _item(self, layer: str | None, quantity: str, expected: Any, formula: str) -> Item:
+        """The item with its reading; status already set when missing or unreadable."""
+        reading = self.reading(layer, quantity)
+        raw = reading.raw
+        item = Item(layer=layer, quantity=quantity, answer=raw.text if raw else None, expected=expected,
+                    status=reading.status, points=Fraction(0), max_points=self.exercise.ask[quantity],
+                    formula=formula, value=reading.value, where=raw.where if raw else "",
+                    message=reading.message)
+        if item.status:
+            _finish(item)
+        return item
+
+    # -- totals --------------------------------------------------------------------------
+
+    def _total(self, quantity: str) -> Item:
+        per = TOTAL_OF[quantity]
+        values = [_value(solved, per) for solved in self.truth.layers]
+        item = self._item(None, quantity, sum(values), sum_working(values))
+        if item.status:
+            return item
+        if item.value == item.expected:
+            return _credit(item, "correct")
+        theirs = self._layer_answers(per)
+        if self.follow:
+            own = self._own_total(per)
+            if own is not None and own != item.expected and item.value == own[0]:
+                item.basis, item.own_formula = own[1], own[2]
+                return _credit(item, "follow_through")
+            if theirs and sum(theirs.values()) == item.value:
+                item.basis = "the sum of your layer answers"
+                item.own_formula = sum_working(theirs.values())
+                return _credit(item, "follow_through")
+        item.status = "incorrect"
+        case = Case(exercise=self.exercise, quantity=quantity, value=item.value, expected=item.expected,
+                    accepted=self.accepted, layouts=self.layouts, layer_answers=theirs)
+        layer_cases = [self._case(layer, per, None, self.truth.layer(layer.name), self.true_shapes)
+                       for layer in self.exercise.layers]
+        finding = diagnose(case, layer_cases)
+        if finding is not None:
+            item.mistake, item.mistake_title = finding.code, finding.title
+            item.explanation, item.working = finding.explanation, finding.working
+        return _finish(item)
+
+    def _layer_answers(self, quantity: str) -> dict[str, int]:
+        """The student's readable answers for one count quantity of every layer (missing ones
+        left out); empty when one is unreadable or none was written."""
+        out: dict[str, int] = {}
+        for layer in self.exercise.layers:
+            reading = self.reading(layer.name, quantity)
+            if reading.status == "unreadable":
+                return {}
+            if reading.value is not None:
+                out[layer.name] = reading.value
+        return out
+
+    def _own_total(self, quantity: str) -> tuple[int, str, str] | None:
+        """The total worked from the student's own shapes, when they changed something."""
+        mine = [self.mine.get(layer.name) for layer in self.exercise.layers]
+        if any(m is None for m in mine):
+            return None
+        values = [_value(m, quantity) for m in mine]
+        origins = sorted({o for name in self.origins for o in self.origins[name]})
+        return sum(values), self._basis(tuple(origins)), sum_working(values)
+
+
+def solution_answers(exercise: Exercise, student: str = "solution",
+                     changes: Mapping[tuple[str | None, str], str] | None = None) -> Answers:
+    """The answers of a student who got every asked item right (shapes in the first accepted
+    layout), with ``changes`` replacing some raw texts: what self-tests and examples grade."""
+    solution = exercise.solution if exercise.solution is not None else solve(exercise)
+    layouts = layer_layouts(exercise)
+    values: dict[tuple[str | None, str], RawAnswer] = {}
+    for solved in solution.layers:
+        for quantity in LAYER_QUANTITIES:
+            if exercise.ask.get(quantity):
+                value = _value(solved, quantity)
+                if quantity == "output_shape":
+                    value = accepted_forms(value, layouts[solved.name], exercise.grading.layouts)[0]
+                values[(solved.name, quantity)] = RawAnswer(value_text(value), f"row '{solved.name}'")
+    for quantity in MODEL_QUANTITIES:
+        if exercise.ask.get(quantity):
+            total = sum(_value(solved, TOTAL_OF[quantity]) for solved in solution.layers)
+            values[(None, quantity)] = RawAnswer(value_text(total), "total")
+    for key, text in (changes or {}).items():
+        values[key] = RawAnswer(text, "changed")
+    return Answers(submission=f"{student}.yaml", identity=Identity(student), source="solution", values=values)
+
+
+def _value(solved: LayerSolution, quantity: str) -> Any:
+    if quantity == "output_shape":
+        return tuple(solved.output_shape)
+    return getattr(solved, quantity)
+
+
+def _credit(item: Item, status: str) -> Item:
+    item.status = status
+    item.points = item.max_points
+    return _finish(item)
+
+
+def _finish(item: Item) -> Item:
+    item.feedback = item.feedback_for("answers")
+    return item
+
+
+__all__ = ["grade", "read_answer", "Reading", "solution_answers"]

@@ -1,0 +1,208 @@
+"""How answers are compared and explained: shape layouts (channels_last <-> channels_first)
+and the worked arithmetic of feedback, in the origin notebook's style
+(``(3*3*3 + 1) * 64 = 1,792``, ``(8 - 3)/1 + 1 = 6 → 6x6x64``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from .layers import Weight, count, formula
+from .shapes import Shape, prod
+from .tables import number, shape_text
+
+LAST, FIRST = "channels_last", "channels_first"
+
+
+# -- layouts ---------------------------------------------------------------------------
+
+def to_layout(shape: Sequence[int], source: str, target: str) -> Shape:
+    """Move the channel axis of a feature map (rank >= 2); 1-D shapes are layout-free."""
+    shape = tuple(shape)
+    if len(shape) < 2 or source == target:
+        return shape
+    if target == FIRST:
+        return (shape[-1], *shape[:-1])
+    return (*shape[1:], shape[0])
+
+
+def other(layout: str) -> str:
+    return FIRST if layout == LAST else LAST
+
+
+def accepted_forms(shape: Sequence[int], native: str, accepted: Iterable[str]) -> list[Shape]:
+    """The shape as students may write it: the layer's own layout first, when accepted."""
+    accepted = list(accepted)
+    order = ([native] if native in accepted else []) + [x for x in accepted if x != native]
+    forms: list[Shape] = []
+    for layout in order:
+        form = to_layout(shape, native, layout)
+        if form not in forms:
+            forms.append(form)
+    return forms
+
+
+def layer_layouts(exercise: Any) -> dict[str, str]:
+    """Each input's and layer's own layout: PyTorch is channels_first; a Keras layer follows
+    its ``data_format``, and a layer without one follows its input."""
+    base = FIRST if exercise.framework == "pytorch" else LAST
+    out = dict.fromkeys(exercise.inputs, base)
+    for layer in exercise.layers:
+        own = layer.params.get("data_format") if exercise.framework == "keras" else None
+        out[layer.name] = own or (out.get(layer.inputs[0], base) if layer.inputs else base)
+    return out
+
+
+def channels(shape: Sequence[int], layout: str) -> int | None:
+    if len(shape) < 2:
+        return None
+    return shape[0] if layout == FIRST else shape[-1]
+
+
+# -- sliding windows (convolutions and pooling) -------------------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    pads: tuple[tuple[int, int], ...] | None   # None: Keras 'same' (ceil(n / stride))
+    dilation: tuple[int, ...]
+    ceil: bool
+    channels_first: bool
+    pooling: bool
+
+
+def window_of(framework: str, p: Mapping[str, Any]) -> Window | None:
+    """The sliding window of a convolution or pooling layer, from its canonical arguments."""
+    if "output_padding" in p:  # transposed convolutions grow the input: no window working
+        return None
+    kernel = p.get("kernel_size") or p.get("pool_size")
+    if not isinstance(kernel, tuple):
+        return None
+    rank = len(kernel)
+    ones = (1,) * rank
+    pooling = "pool_size" in p or "ceil_mode" in p
+    if framework == "keras":
+        stride = p.get("strides") or kernel
+        padding = p.get("padding", "valid")
+        pads = ((0, 0),) * rank if padding == "valid" else None
+        return Window(kernel, stride, pads, p.get("dilation_rate") or ones, False,
+                      p.get("data_format") == FIRST, pooling)
+    stride = p.get("stride") or kernel
+    dilation = p.get("dilation") or ones
+    padding = p.get("padding", (0,) * rank)
+    if padding == "valid":
+        pads = ((0, 0),) * rank
+    elif padding == "same":  # torch's _conv_forward: total d*(k-1), the extra one on the right
+        pads = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+    elif isinstance(padding, tuple) and len(padding) == rank:
+        pads = tuple((x, x) for x in padding)
+    else:
+        return None
+    return Window(kernel, stride, pads, dilation, bool(p.get("ceil_mode")), True, pooling)
+
+
+def spatial_of(shape: Sequence[int], window: Window) -> tuple[int, ...]:
+    return tuple(shape[1:]) if window.channels_first else tuple(shape[:-1])
+
+
+def dim_working(n: int, k: int, s: int, pads: tuple[int, int] | None, d: int = 1,
+                ceil: bool = False, out: int | None = None) -> tuple[str, int]:
+    """``(8 - 3)/1 + 1 = 6`` for one spatial dimension, and the result.
+
+    ``out`` is the framework's own result when known (PyTorch's ceil mode drops a last
+    window that starts in the padding); otherwise the naive rounding is applied.
+    """
+    if pads is None:
+        result = -(-n // s) if out is None else out
+        return (f"{n} (padding 'same')" if s == 1 else f"ceil({n}/{s}) = {result}"), result
+    a, b = pads
+    keff = d * (k - 1) + 1
+    top = str(n) + (f" + 2*{a}" if a == b and a else (f" + {a} + {b}" if a or b else "")) + f" - {keff}"
+    span = n + a + b - keff
+    if out is None:
+        out = (-(-span // s) if ceil else span // s) + 1
+    if span % s == 0:
+        return f"({top})/{s} + 1 = {out}", out
+    return f"{'ceil' if ceil else 'floor'}(({top})/{s}) + 1 = {out}", out
+
+
+def shape_working(framework: str, p: Mapping[str, Any], in_shapes: Sequence[Shape], out: Shape) -> str:
+    """The worked output shape: ``(8 - 3)/1 + 1 = 6 → 6x6x64``, ``2*2*128 = 512``, or ``6x6x64``."""
+    result = shape_text(out)
+    if len(in_shapes) != 1:
+        return result
+    shape = in_shapes[0]
+    window = window_of(framework, p)
+    if window is not None and len(shape) == len(window.kernel) + 1 and len(out) == len(shape):
+        spatial, out_spatial = spatial_of(shape, window), spatial_of(out, window)
+        texts: list[str] = []
+        for i, n in enumerate(spatial):
+            pads = None if window.pads is None else window.pads[i]
+            text, _ = dim_working(n, window.kernel[i], window.stride[i], pads, window.dilation[i],
+                                  window.ceil, out_spatial[i])
+            if text not in texts:
+                texts.append(text)
+        return f"{'; '.join(texts)} → {result}"
+    if len(out) == 1 and len(shape) > 1 and prod(shape) == out[0]:
+        return f"{'*'.join(str(d) for d in shape)} = {number(out[0])}"
+    return result
+
+
+# -- counts ------------------------------------------------------------------------------
+
+COUNT_OF = {"params": "params", "trainable_params": "trainable", "non_trainable_params": "non_trainable",
+            "macs": "macs"}
+
+
+def count_value(quantity: str, weights: Sequence[Weight], extra_macs: int = 0) -> int:
+    return getattr(count(weights, extra_macs), COUNT_OF[quantity])
+
+
+def count_working(quantity: str, weights: Sequence[Weight], extra_macs: int = 0) -> str:
+    """``(3*3*3 + 1) * 64 = 1,792`` for params (or the trainable / non-trainable part),
+    ``3*3*3*64 * 36 = 62,208`` for MACs; just the number when there is nothing to work."""
+    value = count_value(quantity, weights, extra_macs)
+    if quantity == "macs":
+        terms = [f"{'*'.join(str(x) for x in (*w.fan_in, *w.out))} * {w.uses}" for w in weights
+                 if w.uses and w.count]
+        if extra_macs:
+            terms.append(number(extra_macs))
+        text = " + ".join(terms)
+    else:
+        chosen = [w for w in weights if quantity == "params"
+                  or w.trainable == (quantity == "trainable_params")]
+        text = formula(chosen) if chosen else "0"
+    if not text or text in ("0", str(value)) or not value:
+        return number(value)
+    return f"{text} = {number(value)}"
+
+
+def sum_working(values: Iterable[int]) -> str:
+    """``1,792 + 8,320 + 66,564 + 2,585 = 79,261`` (zeros left out, as the origin notebook does)."""
+    values = list(values)
+    total = sum(values)
+    parts = [number(v) for v in values if v]
+    if len(parts) <= 1:
+        return number(total)
+    return " + ".join(parts) + " = " + number(total)
+
+
+def value_text(value: Any) -> str:
+    """An expected or mistaken value as students write it: ``6x6x64`` or ``1,792``."""
+    if isinstance(value, tuple):
+        return shape_text(value)
+    if isinstance(value, int):
+        return number(value)
+    return str(value)
+
+
+def naive_window(n: int, k: int, s: int, pads: tuple[int, int], d: int, ceil: bool) -> int:
+    """The output length with plain floor or ceil rounding (what students compute)."""
+    span = n + pads[0] + pads[1] - (d * (k - 1) + 1)
+    return (-(-span // s) if ceil else span // s) + 1
+
+
+__all__ = ["LAST", "FIRST", "to_layout", "other", "accepted_forms", "layer_layouts", "channels",
+           "Window", "window_of", "spatial_of", "dim_working", "shape_working", "count_value",
+           "count_working", "sum_working", "value_text", "naive_window"]
