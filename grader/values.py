@@ -135,6 +135,8 @@ def _tokenize(text: str) -> list[tuple[str, object]]:
             tokens.append(("num", _check(int(m.group("group").translate(_STRIP_SEPARATORS)))))
         elif kind == "dec":
             tokens.append(("num", _check(Fraction(m.group("dec")))))
+        elif m.group("bad") == "^":
+            raise _Unreadable("unexpected '^' (powers are written out: 3*3, not 3^2)")
         else:
             raise _Unreadable(f"unexpected '{m.group('bad')}'")
     if not tokens:
@@ -161,8 +163,8 @@ class _Parser:
         value = self.expr()
         if self.pos != len(self.tokens):
             kind = self.peek()
-            raise _Unreadable("unbalanced parentheses" if kind in "()" else
-                              "a number directly after another or after ')'" if kind == "num" else
+            raise _Unreadable("unbalanced parentheses" if kind == ")" else
+                              "an operator is missing between two numbers or parentheses" if kind in ("num", "(") else
                               f"unexpected '{kind}'")
         return value, "".join(self.out)
 
@@ -262,9 +264,9 @@ def evaluate(expression: str) -> Fraction:
 # ---------------------------------------------------------------------------- prose around values
 # A word is a run of letters/digits with a letter other than the multiplication 'x'
 # ("conv1", "params"); '3x3' and 'x64' are arithmetic. Other symbols (':', ';', '≈') end a run.
-_PIECE = re.compile(r"(?<!\w)(?P<word>\w+)|[^\w\s+\-*/()=,'.]")
+_PIECE = re.compile(r"(?<!\w)(?P<word>\w+)|[^\w\s+\-*/()=,'.^]")
 _LETTER = re.compile(r"[^\W\d_x]")
-_MATH_ONLY = re.compile(r"[0-9\s+\-*/()=,'._x]*")
+_MATH_ONLY = re.compile(r"[0-9\s+\-*/()=,'._x^]*")
 _DIGIT = re.compile(r"[0-9]")
 _PARENS = re.compile(r"[()]")
 
@@ -399,7 +401,7 @@ def _show(value: Fraction) -> str:
 def _whole(value) -> int:
     if isinstance(value, Fraction):
         if value.denominator != 1:
-            raise _Unreadable(f"a number of parameters is a whole number, not {_show(value)}")
+            raise _Unreadable(f"counts are whole numbers, and this is {_show(value)}")
         value = int(value)
     if value < 0:
         raise _Unreadable("a number of parameters cannot be negative")
