@@ -17,9 +17,18 @@ from .errors import ExerciseError
 
 MAX_BYTES = 1_000_000          # an exercise is a few kilobytes; a megabyte is already absurd
 MAX_NODES = 100_000            # after alias expansion
+MAX_DEPTH = 64                 # nesting of lists and mappings; an exercise needs about 5
 
 # libyaml's parser when PyYAML was built with it: the same safe constructor, 10x faster
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+# UTF-32 first: its little-endian mark starts with UTF-16's
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+_COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 
 class LineDict(dict):
@@ -47,6 +56,8 @@ def read_text(path: str | os.PathLike, what: str = "exercise file", max_bytes: i
         size = os.path.getsize(name)
         if os.path.isdir(name):
             raise ExerciseError(f"is a directory, not an {what}", file=name)
+        if not os.path.isfile(name):  # a FIFO or a device would block or never end
+            raise ExerciseError(f"is not a regular file, not an {what}", file=name)
         if size > max_bytes:
             raise ExerciseError(f"the file is {size / 1e6:.1f} MB; an {what} may be at most "
                                 f"{max_bytes / 1e6:g} MB", file=name)
@@ -58,6 +69,9 @@ def read_text(path: str | os.PathLike, what: str = "exercise file", max_bytes: i
         raise ExerciseError(f"is a directory, not an {what}", file=name) from None
     except OSError as exc:
         raise ExerciseError(f"cannot read the file: {exc.strerror}", file=name) from None
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise ExerciseError(f"the file is {encoding} text; save it as UTF-8", file=name)
     if b"\x00" in data:
         raise ExerciseError(f"is a binary file, not an {what} (YAML text)", file=name)
     try:
@@ -69,21 +83,49 @@ def read_text(path: str | os.PathLike, what: str = "exercise file", max_bytes: i
 
 def parse(text: str, file: str | None = None) -> Any:
     """YAML text to LineDict/LineList/scalars, or an ExerciseError with the line."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the pure-Python reader already rejects control characters here
         node = loader.get_single_node()
+        return None if node is None else _Builder(loader, file).build(node)
+    except yaml.reader.ReaderError as exc:
+        line = text[:exc.position].count("\n") + 1
+        raise ExerciseError(f"the file holds a character YAML does not allow ({_char(exc.character)}); "
+                            "remove it", file=file, line=line) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ExerciseError(f"YAML syntax error: {problem}", file=file,
-                            line=mark.line + 1 if mark else None) from None
+        raise _syntax_error(exc, file) from None
     except yaml.YAMLError as exc:
-        raise ExerciseError(f"YAML error: {exc}", file=file) from None
+        raise ExerciseError(f"YAML error: {_one_line(str(exc))}", file=file) from None
+    except RecursionError:  # the pure-Python composer recurses once per nesting level
+        line = getattr(loader, "line", None)  # where its reader stopped
+        raise ExerciseError(f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)",
+                            file=file, line=line + 1 if isinstance(line, int) else None) from None
     finally:
-        loader.dispose()
-    if node is None:
-        return None
-    return _Builder(loader, file).build(node)
+        if loader is not None:
+            loader.dispose()
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str | None) -> ExerciseError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    problem = _one_line(exc.problem or exc.context or "invalid YAML")
+    if "another document" in problem:
+        return ExerciseError("the file holds more than one YAML document ('---'); an exercise file "
+                             "holds exactly one", file=file, line=line)
+    if "nesting depth" in problem:
+        return ExerciseError(f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)",
+                             file=file, line=line)
+    return ExerciseError(f"YAML syntax error: {problem}", file=file, line=line)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _char(code: Any) -> str:
+    if isinstance(code, int):
+        return f"U+{code:04X}"
+    return repr(code)
 
 
 class _Builder:
@@ -91,7 +133,7 @@ class _Builder:
         self.loader = loader
         self.file = file
         self.count = 0
-        self.path: set[int] = set()
+        self.path: set[int] = set()  # the nodes being built: the current nesting
 
     def error(self, node: yaml.Node, message: str) -> ExerciseError:
         return ExerciseError(message, file=self.file, line=node.start_mark.line + 1)
@@ -107,7 +149,12 @@ class _Builder:
             try:
                 return self.loader.construct_object(node, deep=True)
             except yaml.YAMLError as exc:
-                raise self.error(node, f"invalid value: {getattr(exc, 'problem', exc)}") from None
+                raise self.error(node, f"invalid value: {_one_line(getattr(exc, 'problem', None) or exc)}"
+                                 ) from None
+        if node.tag not in _COLLECTION_TAGS:  # !!python/object/apply:os.system [ls]
+            raise self.error(node, f"invalid value: could not determine a constructor for the tag '{node.tag}'")
+        if len(self.path) >= MAX_DEPTH:
+            raise self.error(node, f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)")
         self.path.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -124,7 +171,7 @@ class _Builder:
         try:
             self.loader.flatten_mapping(node)  # merge keys (<<: *defaults) come first
         except yaml.YAMLError as exc:
-            raise self.error(node, f"invalid merge: {getattr(exc, 'problem', exc)}") from None
+            raise self.error(node, f"invalid merge: {_one_line(getattr(exc, 'problem', None) or exc)}") from None
         merged = len(node.value) - explicit
         out = LineDict()
         out.line = node.start_mark.line + 1
