@@ -1,12 +1,14 @@
 """Reading submissions: notebooks, printed summaries, forms and answer files (SPEC section 2).
 
-``read_path`` is the one entry point: it checks the file (size, kind) and hands it to
-the reader for its format. A notebook or answer file is one submission; a form export
-holds one per respondent. Nothing is executed and nothing is written next to the inputs.
-A file that cannot be read at all raises :class:`~grader.errors.SubmissionError`.
+``read_path`` is the one entry point: it checks the file (exists, is a file, not empty, not
+over the size limit, text where text is expected) and hands its bytes to the reader for its
+format. A notebook or answer file is one submission; a form export holds one per
+respondent. Nothing is executed and nothing is written next to the inputs. A file that
+cannot be read at all raises :class:`~grader.errors.SubmissionError` naming it.
 """
 from __future__ import annotations
 
+import codecs
 import os
 
 from ..answers import Answers
@@ -20,46 +22,89 @@ FORM_SUFFIXES = (".csv", ".xlsx", ".tsv")
 ANSWER_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 SUFFIXES = NOTEBOOK_SUFFIXES + FORM_SUFFIXES + ANSWER_FILE_SUFFIXES
 
+_KNOWN = "a notebook (.ipynb), a form export (.csv, .tsv, .xlsx) or an answer file (.yaml, .json)"
+_SUFFIX_HINTS = {
+    ".py": "Python files are not read (student code is never run); hand in the notebook or an answer file",
+    ".xls": "old Excel workbooks (.xls) are not read; save the sheet as .xlsx or CSV",
+    ".ods": "OpenDocument sheets are not read; save the sheet as .xlsx or CSV",
+    ".txt": "plain text is not read; paste the model summary into a notebook, or write an answer file",
+    ".html": "web pages are not read; hand in the notebook itself",
+    ".pdf": "PDF files are not read; hand in the notebook itself",
+    ".zip": "archives are not opened; unpack them and grade the files inside",
+}
+_MAGIC = ((b"PK\x03\x04", "a ZIP archive (an Office document?)"), (b"%PDF", "a PDF document"),
+          (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"\x7fELF", "a program"),
+          (b"MZ", "a Windows program"), (b"\x1f\x8b", "a gzip archive"))
+
 
 def read_path(path: str | os.PathLike, exercise: Exercise, *, student: str | None = None,
               max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None) -> list[Answers]:
-    """All submissions in one file. ``display`` is the name shown in reports (default: path)."""
-    from .identity import identify  # readers are imported lazily: a batch needs only some of them
+    """All submissions in one file. ``display`` is the name shown in reports (default: path).
 
+    ``student`` (``--student``) names the student of a notebook or answer file; for a form
+    export it selects that student's row.
+    """
     name = os.fspath(path)
     shown = display or name
     suffix = os.path.splitext(name)[1].lower()
-    data = _read_bytes(name, shown, max_bytes)
+    if suffix not in SUFFIXES:
+        hint = _SUFFIX_HINTS.get(suffix, f"a submission is {_KNOWN}")
+        raise SubmissionError(f"cannot read '{suffix or 'no extension'}' files; {hint}", file=shown)
+    data = read_bytes(name, shown, max_bytes)
     if suffix in FORM_SUFFIXES:
-        from .forms import read_form
-        return read_form(data, shown, exercise, suffix=suffix)
+        from .forms import read_form  # readers are imported lazily: a batch needs only some of them
+        return _select(read_form(data, shown, exercise, suffix=suffix), student, shown)
+    _check_text(data, shown, "a notebook" if suffix in NOTEBOOK_SUFFIXES else "an answer file")
+    from .identity import identify
     identity = identify(name, student=student)
     if suffix in NOTEBOOK_SUFFIXES:
         from .notebook import read_notebook
         return [read_notebook(data, shown, exercise, identity)]
-    if suffix in ANSWER_FILE_SUFFIXES:
-        from .answerfile import read_answer_file
-        return [read_answer_file(data, shown, exercise, identity, suffix=suffix)]
-    raise SubmissionError(f"cannot read '{suffix or 'no extension'}' files; a submission is a "
-                          "notebook (.ipynb), a form export (.csv, .xlsx) or an answer file "
-                          "(.yaml, .json)", file=shown)
+    from .answerfile import read_answer_file
+    return [read_answer_file(data, shown, exercise, identity, suffix=suffix)]
 
 
-def _read_bytes(name: str, shown: str, max_bytes: int) -> bytes:
+def read_bytes(name: str, shown: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes; SubmissionError for a missing, empty, oversized or unreadable file."""
     try:
         if os.path.isdir(name):
-            raise SubmissionError("is a directory, not a submission file", file=shown)
+            raise SubmissionError("is a directory, not a submission file; grade the files in it", file=shown)
         size = os.path.getsize(name)
         if size > max_bytes:
             raise SubmissionError(f"the file is {size / 1e6:.1f} MB, over the limit of "
                                   f"{max_bytes / 1e6:g} MB (--max-size)", file=shown)
-        if size == 0:
-            raise SubmissionError("the file is empty", file=shown)
         with open(name, "rb") as fh:
-            return fh.read(max_bytes + 1)
+            data = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise SubmissionError("no such file", file=shown) from None
     except IsADirectoryError:
         raise SubmissionError("is a directory, not a submission file", file=shown) from None
     except OSError as exc:
-        raise SubmissionError(f"cannot read the file: {exc.strerror}", file=shown) from None
+        raise SubmissionError(f"cannot read the file: {exc.strerror or exc}", file=shown) from None
+    if len(data) > max_bytes:  # grew while we looked
+        raise SubmissionError(f"the file is over the limit of {max_bytes / 1e6:g} MB (--max-size)", file=shown)
+    if not data.strip():
+        raise SubmissionError("the file is empty", file=shown)
+    return data
+
+
+def _check_text(data: bytes, shown: str, what: str) -> None:
+    """Refuse a binary file where JSON or YAML text is expected, saying what it looks like."""
+    head = data[:8192]
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            raise SubmissionError(f"is {kind}, not {what}", file=shown)
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise SubmissionError(f"is a binary file, not {what}", file=shown)
+
+
+def _select(answers: list[Answers], student: str | None, shown: str) -> list[Answers]:
+    if not student:
+        return answers
+    wanted = student.casefold()
+    chosen = [a for a in answers if wanted in {(v or "").casefold() for v in
+                                                (a.identity.student, a.identity.email, a.identity.name)}]
+    if not chosen:
+        listed = ", ".join(a.identity.student for a in answers[:10]) + (", ..." if len(answers) > 10 else "")
+        raise SubmissionError(f"no row for student '{student}' in this form (students: {listed})", file=shown)
+    return chosen

@@ -1,0 +1,126 @@
+"""Who handed a file in: ``--student``, the LMS download name, Gradescope metadata, or the stem.
+
+Canvas "Download Submissions" names files ``<sortablename>_[LATE_]<userid>_<attachmentid>_<name>``
+(anonymous grading: ``[LATE_]anon_<id>_<attachmentid>_<name>``; text and URL entries
+``<sortablename>_<userid>_text.html``). Moodle "Download all submissions" puts each
+participant in ``Full Name_<participant id>_assignsubmission_file/`` (3.1-4.0 with a trailing
+``_``) or prefixes flat names the same way; blind marking writes ``Participant_<id>``.
+Gradescope copies the submission to ``/autograder/submission/`` beside
+``/autograder/submission_metadata.json``. Samples: ``shared/formats/*_listing.txt``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..answers import Identity
+
+METADATA_NAME = "submission_metadata.json"
+_METADATA_MAX_BYTES = 1_000_000
+
+# Canvas lower-cases the sortable name and keeps only word characters ("Doe, Jane" -> doejane)
+_CANVAS = re.compile(r"^(?P<sortable>(?:(?![A-Z])\w)+?)_(?:(?P<late>LATE|late)_)?(?P<user>\d+)_"
+                     r"(?:\d+_.+|(?:text|link)\.html)$")
+_CANVAS_ANON = re.compile(r"^(?:(?P<late>LATE|late)_)?anon_(?P<anon>[A-Za-z0-9]+)_(?:\d+_.+|(?:text|link)\.html)$")
+_MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_[a-z]+_?$")
+_MOODLE_FLAT = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_[a-z]+_.+$")
+
+
+def identify(path: str | os.PathLike, student: str | None = None,
+             metadata: Mapping[str, Any] | None = None) -> Identity:
+    """The identity of the file at ``path``; ``student`` (``--student``) wins over what is found.
+
+    ``metadata`` is Gradescope's ``submission_metadata.json`` already loaded; without it the
+    file is looked for beside ``path`` and in the parent folders up to ``autograder``.
+    """
+    found = from_lms_name(path)
+    if found is None:
+        if metadata is None:
+            metadata = find_gradescope_metadata(path)
+        found = from_gradescope(metadata) if metadata is not None else None
+    if found is None:
+        found = Identity(student=Path(os.fspath(path)).stem, source="file name")
+    if student:
+        found = replace(found, student=student, source="--student")
+    return found
+
+
+def from_lms_name(path: str | os.PathLike) -> Identity | None:
+    """The Canvas or Moodle identity in a download's file or folder names, or None."""
+    parts = Path(os.fspath(path)).parts
+    if not parts:
+        return None
+    base = parts[-1]
+    match = _CANVAS_ANON.match(base)
+    if match:
+        return Identity(student=f"anon_{match['anon']}", late=bool(match["late"]), source="canvas")
+    for folder in reversed(parts[:-1]):  # the nearest Moodle folder: files may sit in sub/dir/
+        match = _MOODLE_FOLDER.match(folder)
+        if match:
+            return _moodle(match)
+    match = _MOODLE_FLAT.match(base)
+    if match:
+        return _moodle(match)
+    match = _CANVAS.match(base)
+    if match:
+        return Identity(student=match["sortable"], canvas_id=match["user"], late=bool(match["late"]),
+                        source="canvas")
+    return None
+
+
+def _moodle(match: re.Match) -> Identity:
+    name, participant = match["name"], match["id"]
+    if name == "Participant":  # blind marking hides the name
+        return Identity(student=f"Participant {participant}", moodle_participant=participant,
+                        source="moodle")
+    return Identity(student=name, name=name, moodle_participant=participant, source="moodle")
+
+
+def find_gradescope_metadata(path: str | os.PathLike) -> dict | None:
+    """Gradescope's metadata beside the file, or in a parent folder up to ``autograder``.
+
+    Folders above the file are searched only inside an ``autograder`` folder, so a stray
+    metadata file elsewhere on disk is never taken for this submission's.
+    """
+    folder = Path(os.path.abspath(os.fspath(path))).parent
+    candidates = [folder]
+    if "autograder" in folder.parts:
+        for parent in folder.parents:
+            candidates.append(parent)
+            if parent.name == "autograder":
+                break
+    for candidate in candidates:
+        data = _load_metadata(candidate / METADATA_NAME)
+        if data is not None:
+            return data
+    return None
+
+
+def _load_metadata(file: Path) -> dict | None:
+    """The parsed file, or None when it is absent or unusable (not the student's fault)."""
+    try:
+        if not file.is_file() or file.stat().st_size > _METADATA_MAX_BYTES:
+            return None
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def from_gradescope(metadata: Mapping[str, Any]) -> Identity | None:
+    """The first user of a Gradescope submission (``users[0]``: ``id``, ``email``, ``name``)."""
+    users = metadata.get("users") if isinstance(metadata, Mapping) else None
+    if not isinstance(users, list) or not users or not isinstance(users[0], Mapping):
+        return None
+    user = users[0]
+    text = {key: str(user[key]).strip() if user.get(key) not in (None, "") else None
+            for key in ("id", "email", "name")}
+    student = text["email"] or text["id"] or text["name"]
+    if not student:
+        return None
+    return Identity(student=student, name=text["name"], email=text["email"], gradescope_id=text["id"],
+                    source="gradescope")
