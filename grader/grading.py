@@ -28,7 +28,7 @@ from .mistakes import TOTAL_OF, Case, diagnose, same_value
 from .result import Item, Result
 from .shapes import Shape
 from .tables import number, shape_text
-from .values import evaluate, is_blank, parse_count, parse_shape
+from .values import COUNT_HINT, SHAPE_HINT, evaluate, is_blank, parse_count, parse_shape
 from .working import (FIRST, LAST, accepted_forms, channels, count_working, layer_layouts, other,
                       shape_working, sum_working, to_layout, value_text)
 
@@ -43,8 +43,9 @@ class Reading:
     message: str = ""       # how to write it (unreadable) or the working/result disagreement
 
 
-def read_answer(quantity: str, raw: RawAnswer | None) -> Reading:
-    """Parse one raw answer; never raises."""
+def read_answer(quantity: str, raw: RawAnswer | None, hints: tuple[str, str] | None = None) -> Reading:
+    """Parse one raw answer; never raises. ``hints`` replace the parser's examples of how to
+    write a count and a shape (see :func:`neutral_hints`)."""
     if raw is None or is_blank(raw.text):
         return Reading(raw, status="missing")
     try:
@@ -52,12 +53,37 @@ def read_answer(quantity: str, raw: RawAnswer | None) -> Reading:
             return Reading(raw, parse_shape(raw.text).dims)
         parsed = parse_count(raw.text)
     except AnswerFormatError as exc:
-        return Reading(raw, status="unreadable", message=exc.message)
+        message = exc.message
+        if hints:
+            message = message.replace(COUNT_HINT, hints[0]).replace(SHAPE_HINT, hints[1])
+        return Reading(raw, status="unreadable", message=message)
     message = ""
     if parsed.mismatch:
         message = (f"your working {parsed.expression} gives {_evaluated(parsed.expression)}, not the "
                    f"{number(parsed.stated)} you wrote; the result you wrote was graded")
     return Reading(raw, parsed.value, message=message)
+
+
+# Examples for "how to write it" that are nobody's answer: the parser's own (1,792 and
+# 6x6x64) are the origin exercise's conv1, which reveal 'nothing' must not show.
+_COUNT_EXAMPLES = ((1216, "(3*3*2 + 1)*64"), (1632, "(5*5*2 + 1)*32"), (736, "(3*3*5 + 1)*16"),
+                   (130, "(2*2*3 + 1)*10"))
+_SHAPE_EXAMPLES = ((9, 9, 16), (7, 7, 32), (5, 5, 8), (11, 11, 3))
+
+
+def neutral_hints(exercise: Exercise) -> tuple[str, str]:
+    """How to write a count and a shape, with examples that are no value of this exercise."""
+    solution = exercise.solution if exercise.solution is not None else solve(exercise)
+    numbers = {solution.total_params, solution.trainable_params, solution.non_trainable_params}
+    shapes: set[Shape] = set()
+    for solved in solution.layers:
+        numbers |= {solved.params, solved.trainable_params, solved.non_trainable_params, solved.macs}
+        shapes |= {tuple(solved.output_shape), to_layout(solved.output_shape, LAST, FIRST),
+                   to_layout(solved.output_shape, FIRST, LAST)}
+    n, expression = next((c for c in _COUNT_EXAMPLES if c[0] not in numbers), _COUNT_EXAMPLES[-1])
+    shape = next((c for c in _SHAPE_EXAMPLES if c not in shapes), _SHAPE_EXAMPLES[-1])
+    return (f"write it like {n}, {n:,} or {expression}",
+            f"write it like {shape_text(shape)} or ({', '.join(map(str, shape))})")
 
 
 def _evaluated(expression: str) -> str:
@@ -99,12 +125,13 @@ class _Walk:
         self.believed: dict[str, Shape] = dict(exercise.inputs)
         self.origins: dict[str, tuple[str, ...]] = dict.fromkeys(exercise.inputs, ())
         self.mine: dict[str, LayerSolution | None] = {}
+        self.hints = neutral_hints(exercise)
         self.prefer = self._student_layout()
 
     def reading(self, layer: str | None, quantity: str) -> Reading:
         key = (layer, quantity)
         if key not in self.readings:
-            self.readings[key] = read_answer(quantity, self.answers.get(layer, quantity))
+            self.readings[key] = read_answer(quantity, self.answers.get(layer, quantity), self.hints)
         return self.readings[key]
 
     def items(self) -> list[Item]:
@@ -330,4 +357,4 @@ def _finish(item: Item) -> Item:
     return item
 
 
-__all__ = ["grade", "read_answer", "Reading", "solution_answers"]
+__all__ = ["grade", "read_answer", "neutral_hints", "Reading", "solution_answers"]
