@@ -55,7 +55,7 @@ def check(exercise_path: str | os.PathLike, submission_path: str | os.PathLike, 
     needs ``student`` to pick one.
     """
     from .grading import grade
-    from .readers import read_path
+    from .readers import FORM_SUFFIXES, read_path
 
     base = load_exercise(exercise_path)  # an invalid exercise fails first, whatever the submission
     name = os.fspath(submission_path)
@@ -63,8 +63,11 @@ def check(exercise_path: str | os.PathLike, submission_path: str | os.PathLike, 
         raise ArgumentError("SUBMISSION", f"{name}: no such file")
     identity = _identity(name, student)
     exercise = _variant(exercise_path, base, identity.student)
+    # a form export is read whole and its row picked here: a --student matching no row is a
+    # bad invocation (exit 2), not an unreadable submission
+    is_form = Path(name).suffix.lower() in FORM_SUFFIXES
     try:
-        found = read_path(name, exercise, student=student)
+        found = read_path(name, exercise, student=None if is_form else student)
         if not found:
             raise GraderError("no answers found in the file", file=name)
     except GraderError as exc:
@@ -97,8 +100,10 @@ def _pick(name: str, found: list[Answers], student: str | None) -> Answers:
         raise ArgumentError("--student", f"{name} holds {len(found)} submissions "
                             f"({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''}); "
                             "pass --student ID to check one")
+    wanted = student.casefold()
     for answers in found:
-        if student in (answers.identity.student, answers.identity.email, answers.identity.name):
+        if wanted in {(v or "").casefold() for v in (answers.identity.student, answers.identity.email,
+                                                      answers.identity.name)}:
             return answers
     raise ArgumentError("--student", f"{name} has no submission of '{student}'{did_you_mean(student, ids)}")
 

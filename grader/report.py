@@ -17,6 +17,7 @@ from markupsafe import Markup
 from . import __version__
 from .errors import GraderError
 from .exercise import Exercise
+from .mistakes import TITLES
 from .result import Item, Result
 from .tables import number, shape_text
 
@@ -55,7 +56,7 @@ REVEAL_NOTES = {
 }
 FRAMEWORKS = {"keras": "Keras", "pytorch": "PyTorch"}
 MAX_ANSWER_CHARS = 200
-MAX_TEXT_ANSWER = 24  # wider answers overflow their column in the terminal summary
+MAX_TEXT_ANSWER = 28  # the terminal summary shows the end of longer answers
 TEMPLATE_SUFFIX_TEXT = ".txt.j2"
 
 
@@ -197,21 +198,14 @@ def _clip(text: str | None) -> str:
     return text if len(text) <= MAX_ANSWER_CHARS else text[:MAX_ANSWER_CHARS - 1] + "…"
 
 
-def _humanize(code: str) -> str:
-    return code.replace("_", " ").capitalize()
+def _clip_left(text: str | None, width: int) -> str:
+    """The end of a long answer: with working written first, the answer is what comes last."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else "…" + text[-(width - 1):]
 
 
 def _mistake_title(code: str) -> str:
-    return _mistake_titles().get(code) or _humanize(code)
-
-
-@lru_cache(maxsize=1)
-def _mistake_titles() -> dict[str, str]:
-    try:
-        from .mistakes import titles
-    except ImportError:  # the catalogue is being written; until then the code, humanised
-        return {}
-    return dict(titles())
+    return TITLES.get(code) or code.replace("_", " ").capitalize()
 
 
 def _formula(item: Item, exercise: Exercise) -> str:
@@ -243,6 +237,7 @@ def row_view(item: Item, exercise: Exercise, reveal: str) -> dict[str, Any]:
         "quantity": item.quantity,
         "label": QUANTITY_LABELS.get(item.quantity, item.quantity.replace("_", " ")),
         "answer": _clip(item.answer),
+        "answer_short": _clip_left(item.answer, MAX_TEXT_ANSWER),
         "where": item.where,
         "status": item.status if judged else RECEIVED[1],
         "symbol": symbol,
@@ -258,7 +253,7 @@ def row_view(item: Item, exercise: Exercise, reveal: str) -> dict[str, Any]:
 
 
 def note_parts(item: Item, reveal: str) -> list[dict[str, str]]:
-    """The explanation under an item, as ``{label, text}`` parts the templates lay out.
+    """The explanation under an item, as ``{kind, label, text}`` parts the templates lay out.
 
     ``correctness`` keeps the mistake's name and general explanation and what follow-through
     was based on; ``answers`` adds the student's mistaken working and the worked values;
@@ -270,18 +265,16 @@ def note_parts(item: Item, reveal: str) -> list[dict[str, str]]:
         return parts
     if reveal != "nothing" and item.mistake:
         title = item.mistake_title or _mistake_title(item.mistake)
-        parts.append({"label": f"{title}.", "text": item.explanation})
+        parts.append({"kind": "mistake", "label": f"{title}.", "text": item.explanation})
     if reveal == "answers" and item.working:
-        parts.append({"label": "Your working:", "text": item.working})
+        parts.append({"kind": "working", "label": "Your working:", "text": item.working})
     if reveal != "nothing" and item.status == "follow_through":
         text = f"right given {item.basis or 'your earlier answers'}"
         if reveal == "answers" and item.own_formula:
             text += f": {item.own_formula}"
-        parts.append({"label": "Follow-through:", "text": text})
+        parts.append({"kind": "follow_through", "label": "Follow-through:", "text": text})
     if item.message:
-        parts.append({"label": "", "text": _sentence(item.message)})
-    if reveal == "answers" and item.feedback and not parts:
-        parts.append({"label": "", "text": item.feedback})  # free text from other graders
+        parts.append({"kind": "message", "label": "", "text": _sentence(item.message)})
     return parts
 
 
@@ -376,7 +369,7 @@ def _text_layout(groups: list[dict]) -> dict[str, int]:
     return {
         "layer": max([len("layer"), *(len(g["name"]) for g in groups)]),
         "label": max([len("asked"), *(len(r["label"]) for r in rows)]),
-        "answer": min(MAX_TEXT_ANSWER, max([len("answer"), *(len(r["answer"] or "(none)") for r in rows)])),
+        "answer": max([len("answer"), *(len(r["answer_short"] or "(none)") for r in rows)]),
         "verdict": max([len("verdict"), *(len(r["symbol"] + r["word"]) + 1 for r in rows)]),
         "points": max([len("points"), *(len(f"{r['points']}/{r['max_points']}") for r in rows)]),
     }
