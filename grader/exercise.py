@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterator, Mapping
 
-from .errors import ArgumentError, ExerciseError, ExerciseErrors, GraderError, did_you_mean
+from .errors import ArgumentError, ExerciseError, ExerciseErrors, GraderError, ShapeError, did_you_mean
 from .layers import FRAMEWORKS, LayerKind, lookup, snake_case
 from .shapes import Shape
 from .yamlsource import LineDict, LineList, parse, read_text
@@ -94,12 +94,12 @@ def load_exercise(path: str | os.PathLike, student: str | None = None) -> Exerci
     """Read, validate and solve one exercise file, for ``student``'s variant."""
     name = os.fspath(path)
     doc = _document(read_text(name), name)
-    return build(doc, name, choose_variables(doc, name, student), student)
+    return _build_variant(doc, name, choose_variables(doc, name, student), student)
 
 
 def load_exercise_text(text: str, name: str = "<exercise>", student: str | None = None) -> Exercise:
     doc = _document(text, name)
-    return build(doc, name, choose_variables(doc, name, student), student)
+    return _build_variant(doc, name, choose_variables(doc, name, student), student)
 
 
 def validate_exercise(path: str | os.PathLike) -> int:
@@ -108,29 +108,45 @@ def validate_exercise(path: str | os.PathLike) -> int:
     doc = _document(read_text(name), name)
     checked = 0
     for values in all_variants(doc, name):
-        try:
-            build(doc, name, values, None)
-        except GraderError as exc:
-            if values:
-                chosen = ", ".join(f"{k}={v}" for k, v in values.items())
-                exc.message = f"with {chosen}: {exc.message}"
-            raise
+        _build_variant(doc, name, values, None)
         checked += 1
     return checked
+
+
+def _build_variant(doc: LineDict, name: str, values: Mapping[str, Any], student: str | None) -> Exercise:
+    """:func:`build`, with every error naming the variant it happened in."""
+    if values:  # a misspelt $name is wrong in every variant: say so once, without a variant
+        _substitute(doc, dict.fromkeys(values), name)
+    try:
+        return build(doc, name, values, student)
+    except GraderError as exc:
+        if values:
+            chosen = ", ".join(f"{k}={v}" for k, v in values.items())
+            who = f"student {student}'s variant " if student is not None else ""
+            for error in getattr(exc, "errors", [exc]):
+                error.message = f"with {who}{chosen}: {error.message}"
+        raise
 
 
 def _document(text: str, name: str) -> LineDict:
     if not text.strip():
         raise ExerciseError("the file is empty; an exercise needs at least id, input_shape and layers",
-                            file=name)
+                            file=name, line=1)
     doc = parse(text, name)
     if doc is None:
         raise ExerciseError("the file holds no YAML document; an exercise needs at least id, "
-                            "input_shape and layers", file=name)
+                            "input_shape and layers", file=name, line=1)
     if not isinstance(doc, LineDict):
         raise ExerciseError("an exercise must be a YAML mapping (id: ..., layers: ...), not a "
                             f"{_kind_of(doc)}", file=name, line=getattr(doc, "line", 1) or 1)
     return doc
+
+
+def _shown(value: Any) -> str:
+    """A value as the instructor wrote it in YAML (a date stays 2020-01-01)."""
+    if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
+        return repr(value)
+    return str(value)
 
 
 def _kind_of(value: Any) -> str:
@@ -150,13 +166,18 @@ def _kind_of(value: Any) -> str:
 def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | None) -> Exercise:
     """The validated, solved Exercise for one choice of variables."""
     errors: list[GraderError] = []
+    misspelt: set[str] = set()  # top-level keys that are there, under a wrong spelling
 
-    def err(message: str, line: int, layer: str | None = None) -> None:
+    def err(message: str, line: int, layer: str | None = None, missing: tuple[str, ...] = ()) -> None:
+        if misspelt.intersection(missing):  # "unknown key 'layer' (did you mean 'layers'?)" says it
+            return
         errors.append(ExerciseError(message, file=name, line=line, layer=layer))
 
     for key in doc:
         if key not in TOP_KEYS:
-            err(f"unknown key '{key}'{did_you_mean(str(key), TOP_KEYS)}", doc.line_of(key))
+            hint = did_you_mean(str(key), TOP_KEYS)
+            misspelt.update(k for k in TOP_KEYS if f"'{k}'" in hint)
+            err(f"unknown key '{key}'{hint}", doc.line_of(key))
     if values:
         doc = _substitute(doc, values, name)
     else:
@@ -164,10 +185,10 @@ def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | No
 
     ex_id = doc.get("id")
     if ex_id is None:
-        err("missing 'id' (lowercase letters, digits and dashes, e.g. cnn-8x8x3)", doc.line)
+        err("missing 'id' (lowercase letters, digits and dashes, e.g. cnn-8x8x3)", doc.line, missing=("id",))
         ex_id = "exercise"
     elif not isinstance(ex_id, str) or not ID_PATTERN.match(ex_id):
-        err(f"'id' must use lowercase letters, digits and dashes (e.g. cnn-8x8x3), got {ex_id!r}",
+        err(f"'id' must use lowercase letters, digits and dashes (e.g. cnn-8x8x3), got {_shown(ex_id)}",
             doc.line_of("id"))
         ex_id = str(ex_id)
     framework = doc.get("framework", "keras")
@@ -193,7 +214,10 @@ def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | No
                         inputs=inputs, layers=tuple(layers), ask=ask, grading=grading,
                         form_columns=form, path=name, variables=dict(values), student=student)
     from .engine import solve  # the engine depends on this module, not the reverse
-    exercise.solution = solve(exercise)
+    try:
+        exercise.solution = solve(exercise)
+    except ShapeError as exc:  # an impossible architecture makes the exercise file invalid
+        raise ExerciseError(exc.message, file=exc.file or name, line=exc.line, layer=exc.layer) from None
     return exercise
 
 
@@ -236,7 +260,8 @@ def _inputs(doc: LineDict, err) -> dict[str, Shape]:
         return out
     if not first_is_input:
         err("missing 'input_shape' (the shape of one example without the batch dimension, "
-            "e.g. [8, 8, 3]), or 'inputs' for a model with several inputs", doc.line)
+            "e.g. [8, 8, 3]), or 'inputs' for a model with several inputs", doc.line,
+            missing=("input_shape", "inputs"))
     return {}
 
 
@@ -249,12 +274,14 @@ def _first_layer_is_input(doc: LineDict) -> bool:
 def _layers(doc: LineDict, framework: str, inputs: dict[str, Shape], err) -> list[Layer]:
     raw_layers = doc.get("layers")
     if raw_layers is None:
-        err("missing 'layers' (the list of layers, in order)", doc.line)
+        err("missing 'layers' (the list of layers, in order)", doc.line, missing=("layers",))
         return []
     if not isinstance(raw_layers, LineList) or not raw_layers:
         err("'layers' must be a non-empty list of layer mappings", doc.line_of("layers"))
         return []
     known: dict[str, int] = dict.fromkeys(inputs, 0)
+    named = {raw["name"]: raw_layers.line_of(i) for i, raw in enumerate(raw_layers)
+             if isinstance(raw, LineDict) and isinstance(raw.get("name"), str)}
     counters: dict[str, int] = {}
     out: list[Layer] = []
     previous = next(reversed(inputs), None) if len(inputs) == 1 else None
@@ -296,12 +323,12 @@ def _layers(doc: LineDict, framework: str, inputs: dict[str, Shape], err) -> lis
             known[name] = line
             previous = name
             continue
-        layer_inputs = _layer_inputs(raw, previous, kind, known, inputs, name, index, err)
+        layer_inputs = _layer_inputs(raw, previous, kind, known, named, inputs, name, err)
         args = {k: v for k, v in raw.items() if k not in ("type", "name", "inputs")}
         bad = False
         for key in args:
             if key not in kind.args and key not in kind.ignored:
-                err(f"unknown argument '{key}' for {type_name}{did_you_mean(str(key), kind.known_args())}",
+                err(f"unknown argument '{key}'{did_you_mean(str(key), kind.known_args())}",
                     raw.line_of(key), name)
                 bad = True
         params: dict[str, Any] = {}
@@ -321,7 +348,9 @@ def _layers(doc: LineDict, framework: str, inputs: dict[str, Shape], err) -> lis
 
 
 def _layer_inputs(raw: LineDict, previous: str | None, kind: LayerKind, known: dict[str, int],
-                  model_inputs: dict[str, Shape], name: str, index: int, err) -> tuple[str, ...] | None:
+                  named: Mapping[str, int], model_inputs: dict[str, Shape], name: str, err
+                  ) -> tuple[str, ...] | None:
+    """The names a layer reads: its 'inputs', else the layer before it (None after an error)."""
     lo, hi = kind.arity
     if lo == 0:
         if "inputs" in raw:
@@ -343,10 +372,14 @@ def _layer_inputs(raw: LineDict, previous: str | None, kind: LayerKind, known: d
             return None
         for ref in names:
             if ref not in known:
-                later = ref == name
-                err(f"'inputs' refers to '{ref}', which is " +
-                    ("this layer itself" if later else "not an earlier layer or model input") +
-                    did_you_mean(ref, list(known)), raw.line_of("inputs"), name)
+                if ref == name:
+                    what = "this layer itself"
+                elif ref in named:
+                    what = (f"a later layer (line {named[ref]}); a layer reads the model inputs "
+                            "and earlier layers only")
+                else:
+                    what = "not an earlier layer or model input" + did_you_mean(ref, list(known))
+                err(f"'inputs' refers to '{ref}', which is {what}", raw.line_of("inputs"), name)
                 return None
     if len(names) < lo or (hi is not None and len(names) > hi):
         want = f"{lo}" if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
@@ -365,17 +398,21 @@ def _ask(doc: LineDict, err) -> dict[str, Fraction]:
             doc.line_of("ask"))
         return {}
     out = {}
+    bad = False
     for key, value in raw.items():
         if key not in QUANTITIES:
             err(f"unknown quantity '{key}' in 'ask'{did_you_mean(str(key), QUANTITIES)}", raw.line_of(key))
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            err(f"'ask.{key}' must be a number of points >= 0, got {value!r}", raw.line_of(key))
-            continue
-        if value:
+            bad = True
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
+            err(f"'ask.{key}' must be a number of points >= 0, got {_shown(value)}", raw.line_of(key))
+            bad = True
+        elif value == float("inf"):
+            err(f"'ask.{key}' must be a finite number of points, got {_shown(value)}", raw.line_of(key))
+            bad = True
+        elif value:
             # Fraction of the decimal text: 0.1 is exactly a tenth, totals never drift
             out[key] = Fraction(str(value))
-    if not out:
+    if not out and not bad:  # after a bad entry, "asks for nothing" would only repeat it
         err("'ask' asks for nothing: give at least one quantity a positive number of points", raw.line)
     return out
 

@@ -115,6 +115,10 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str | None) -> ExerciseError:
     if "nesting depth" in problem:
         return ExerciseError(f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)",
                              file=file, line=line)
+    started = exc.context_mark
+    if exc.problem and exc.context and started and mark and started.line != mark.line:
+        # "did not find expected ',' or '}'" is found on the next line; say where the list began
+        problem += f" ({_one_line(exc.context)} started on line {started.line + 1})"
     return ExerciseError(f"YAML syntax error: {problem}", file=file, line=line)
 
 
