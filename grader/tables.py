@@ -1,9 +1,11 @@
-"""Worked solutions as text: the terminal table and the Markdown of ``solutions/ID.md``,
-in the style of the origin notebook (``(3*3*3 + 1) * 64 = 1,792``).
+"""Worked solutions as text: the terminal table, the Markdown of ``solutions/ID.md`` and
+the JSON of ``solve --format json``, in the style of the origin notebook
+(``(3*3*3 + 1) * 64 = 1,792``).
 """
 from __future__ import annotations
 
-from typing import Sequence
+import json
+from typing import Any, Sequence
 
 from .engine import LayerSolution, Solution
 from .exercise import Exercise
@@ -42,18 +44,20 @@ def _split_line(solution: Solution) -> str:
 
 def table(exercise: Exercise, solution: Solution) -> str:
     """The terminal table: layer, type, output shape, formula = params, and a total line."""
-    rows = [("", name, "Input", shape_text(shape), "", "0") for name, shape in solution.inputs.items()
+    macs = "macs" in exercise.ask
+    rows = [("", name, "Input", shape_text(shape), "", "0", "0") for name, shape in solution.inputs.items()
             if not any(layer.name == name for layer in solution.layers)]
     for i, layer in enumerate(solution.layers, 1):
         formula = "" if not layer.weights or layer.formula == str(layer.params) else f"{layer.formula} ="
         rows.append((str(i), layer.name, layer.type, shape_text(layer.output_shape), formula,
-                     number(layer.params)))
-    header = ("#", "layer", "type", "output shape", "formula", "params")
-    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(6)]
+                     number(layer.params), number(layer.macs)))
+    header = ("#", "layer", "type", "output shape", "formula", "params", "MACs")
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(7)]
 
     def fmt(r: Sequence[str]) -> str:
-        return (f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:<{widths[3]}}  "
-                f"{r[4]:>{widths[4]}} {r[5]:>{widths[5]}}").rstrip()
+        line = (f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:<{widths[3]}}  "
+                f"{r[4]:>{widths[4]}} {r[5]:>{widths[5]}}")
+        return (line + (f"  {r[6]:>{widths[6]}}" if macs else "")).rstrip()
 
     title = f"{exercise.id}: {exercise.title} ({exercise.framework})"
     if exercise.variables:
@@ -63,6 +67,8 @@ def table(exercise: Exercise, solution: Solution) -> str:
     lines.append("")
     lines.append(f"Total params: {_sum_line(solution)}")
     lines.append(f"  ({_split_line(solution)})")
+    if macs:
+        lines.append(f"Total MACs: {number(solution.total_macs)}")
     return "\n".join(lines) + "\n"
 
 
@@ -76,14 +82,18 @@ def markdown(exercise: Exercise, solution: Solution) -> str:
     inputs = ", ".join(f"`{name}` {shape_text(shape)}" for name, shape in solution.inputs.items())
     if inputs:
         lines += [f"Input: {inputs} (without the batch dimension).", ""]
-    lines += ["| # | layer | type | output shape | parameters |", "|---:|---|---|---|---:|"]
+    macs = "macs" in exercise.ask
+    lines += ["| # | layer | type | output shape | parameters |" + (" MACs |" if macs else ""),
+              "|---:|---|---|---|---:|" + ("---:|" if macs else "")]
     for i, layer in enumerate(solution.layers, 1):
         lines.append(f"| {i} | {layer.name} | {layer.type} | {shape_text(layer.output_shape)} | "
-                     f"{_md_worked(layer)} |")
+                     f"{_md_worked(layer)} |" + (f" {number(layer.macs)} |" if macs else ""))
     lines += ["", f"**Total: {number(solution.total_params)} parameters** "
                   f"({number(solution.trainable_params)} trainable, "
                   f"{number(solution.non_trainable_params)} non-trainable).", "",
               f"Sum of the layers: {_sum_line(solution)}."]
+    if macs:
+        lines += ["", f"One forward pass: {number(solution.total_macs)} multiply-accumulates (MACs)."]
     return "\n".join(lines) + "\n"
 
 
@@ -96,3 +106,22 @@ def _md_worked(layer: LayerSolution) -> str:
 
 def _framework(exercise: Exercise) -> str:
     return {"keras": "Keras", "pytorch": "PyTorch"}[exercise.framework]
+
+
+def solution_json(exercise: Exercise, solution: Solution) -> str:
+    """SPEC section 4's ``solve --format json`` object, one line per layer.
+
+    A variant also carries ``student`` and ``variables`` (the values it was drawn with).
+    """
+    out: dict[str, Any] = solution.to_json()
+    if exercise.variables:
+        out["student"] = exercise.student
+        out["variables"] = dict(exercise.variables)
+    lines = []
+    for key, value in out.items():
+        if key == "layers":
+            rows = ",\n".join("    " + json.dumps(layer, ensure_ascii=False) for layer in value)
+            lines.append(f'  "layers": [\n{rows}\n  ]')
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
