@@ -175,6 +175,8 @@ class _Walk:
         else:  # follow-through, missing or unreadable: the value worked from the earlier answers
             self.believed[name] = base.output_shape
             self.origins[name] = origins if mine is not None else ()
+        if tuple(self.believed[name]) == tuple(truth.output_shape):  # e.g. the channels in the wrong place
+            self.origins[name] = ()
 
     def _interpret(self, dims: Shape, reference: Shape, native: str) -> Shape:
         """A wrong shape in the layer's own layout: the reading whose channels agree, else the
@@ -238,13 +240,9 @@ class _Walk:
             extra = solved.macs - sum(w.count * w.uses for w in solved.weights)
             return count_working(quantity, solved.weights, extra)
         text = shape_working(self.exercise.framework, layer.params, solved.input_shapes, solved.output_shape)
-        if tuple(shown) != tuple(solved.output_shape):
-            text += f", written {shape_text(shown)} in {self._layout_name(shown, solved)} order"
+        if tuple(shown) != tuple(solved.output_shape):  # the exercise accepts only the other layout
+            text += f", written {shape_text(shown)} in {other(self.layouts[solved.name])} order"
         return text
-
-    def _layout_name(self, shown: Shape, solved: LayerSolution) -> str:
-        native = self.layouts[solved.name]
-        return native if to_layout(solved.output_shape, native, native) == tuple(shown) else other(native)
 
     def _basis(self, origins: tuple[str, ...]) -> str:
         said = [f"{name} output shape {shape_text(self.reading(name, 'output_shape').value)}" for name in origins]
@@ -277,7 +275,7 @@ class _Walk:
         theirs = self._layer_answers(per)
         if self.follow:
             own = self._own_total(per)
-            if own is not None and own != item.expected and item.value == own[0]:
+            if own is not None and own[0] != item.expected and item.value == own[0]:
                 item.basis, item.own_formula = own[1], own[2]
                 return _credit(item, "follow_through")
             if theirs and sum(theirs.values()) == item.value:

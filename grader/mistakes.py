@@ -286,15 +286,10 @@ def _other_framework_weights(case: Case, weights: list[Weight]) -> list[Weight] 
         if any(n.endswith("moving_mean") for n in names):  # PyTorch keeps these as buffers
             return [w for w in weights if "moving_" not in w.name]
         if any(n.endswith("recurrent_kernel") for n in names):  # PyTorch: bias_ih and bias_hh
-            out = []
-            for w in weights:
-                if w.name.endswith("bias") and w.fan_in == ():
-                    out += [w, replace(w, name=w.name.replace("bias", "recurrent_bias"))]
-                elif w.name.endswith("bias") and w.fan_in == (2,):  # GRU reset_after already has both
-                    out.append(w)
-                else:
-                    out.append(w)
-            return out
+            # a bias of fan-in () is one vector; GRU's reset_after bias (fan-in (2,)) already has both
+            extra = [replace(w, name=w.name.replace("bias", "recurrent_bias")) for w in weights
+                     if w.name.endswith("bias") and w.fan_in == ()]
+            return weights + extra if extra else None
         return None
     if case.layer.type in _TORCH_RUNNING_STATS:
         c = case.in_shapes[0][0]

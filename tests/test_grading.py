@@ -332,3 +332,14 @@ def test_grading_any_text_gives_statuses_and_bounded_points(cnn, texts):
     assert all(i.status in STATUSES for i in result.items)
     assert 0 <= result.score <= result.max_score
     json.dumps(result.to_json("answers"))
+
+
+def test_a_merge_that_the_students_shapes_make_impossible_gets_no_follow_through():
+    exercise = load_exercise(EXERCISES / "resnet-block-pytorch.yaml")  # add: [bn2, input]
+    changes = {("conv2", "output_shape"): "64x54x54", ("bn2", "output_shape"): "64x54x54",
+               ("add", "output_shape"): "64x54x54"}
+    result = _graded(exercise, changes)
+    assert _statuses(result) == {("conv2", "output_shape"): "incorrect", ("bn2", "output_shape"): "follow_through",
+                                 ("add", "output_shape"): "incorrect"}
+    # and the layers after the impossible one start again from the truth
+    assert _item(result, "relu2", "output_shape").status == "correct"

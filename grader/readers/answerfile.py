@@ -44,6 +44,7 @@ from .labels import model_quantity_of, quantity_of, strict_key
 from .matching import Row, assign_rows, normalize
 
 MAX_BYTES = 1_000_000  # an answer file is a few hundred bytes
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it, as yamlsource
 _LABEL_KEYS = {"layer", "name", "layername"}
 _TYPE_KEYS = {"type", "class", "kind"}
 _LIST_KEYS = {"layers", "answers"}
@@ -104,7 +105,7 @@ def _load_yaml(text: str, shown: str) -> Any:
     except ExerciseError as exc:
         message = exc.message.replace("an exercise is far smaller", "an answer file is far smaller")
         raise SubmissionError(message, file=shown, line=exc.line) from None
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         return _Leaf(None) if node is None else _raw(node, loader)
@@ -112,7 +113,7 @@ def _load_yaml(text: str, shown: str) -> Any:
         loader.dispose()
 
 
-def _raw(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+def _raw(node: yaml.Node, loader: Any) -> Any:
     """Dicts, lists and _Leaf scalars: the raw text keeps ``8.320`` from becoming ``8.32``."""
     if isinstance(node, yaml.ScalarNode):
         null = node.tag == "tag:yaml.org,2002:null"

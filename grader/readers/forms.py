@@ -251,7 +251,7 @@ def _row_answers(plan: _Plan, row: list[str], index: int, shown: str, exercise: 
             answers.notes.append(f"row {index}: the question of '{plan.titles[response]}' names no "
                                  "layer and quantity of the exercise; not graded")
     for column, key in cells:
-        text = row[column].strip()
+        text = row[column].replace("\r\n", "\n").strip()  # a cell's line breaks, as CRLF files write them
         if not text:
             continue
         title = " ".join(plan.titles[column].split())

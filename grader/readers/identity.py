@@ -24,8 +24,9 @@ _METADATA_MAX_BYTES = 1_000_000
 
 # Canvas lower-cases the sortable name and keeps only word characters ("Doe, Jane" -> doejane)
 _CANVAS = re.compile(r"^(?P<sortable>(?:(?![A-Z])\w)+?)_(?:(?P<late>LATE|late)_)?(?P<user>\d+)_"
-                     r"(?:\d+_.+|(?:text|link)\.html)$")
-_CANVAS_ANON = re.compile(r"^(?:(?P<late>LATE|late)_)?anon_(?P<anon>[A-Za-z0-9]+)_(?:\d+_.+|(?:text|link)\.html)$")
+                     r"(?:\d{3,}_.+|(?:text|link)\.html)$")  # attachment ids are long: "lab_3_2.py" is no download
+_CANVAS_ANON = re.compile(r"^(?:(?P<late>LATE|late)_)?anon_(?P<anon>[A-Za-z0-9]+)_"
+                          r"(?:\d{3,}_.+|(?:text|link)\.html)$")
 _MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_[a-z]+_?$")
 _MOODLE_FLAT = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_[a-z]+_.+$")
 

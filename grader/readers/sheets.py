@@ -129,7 +129,7 @@ def sniff_delimiter(text: str) -> str:
         if not rows:
             continue
         width = len(rows[0])
-        body = rows[1:-1] if len(rows) > 2 else rows[1:]  # the last row may be cut by the sample
+        body = rows[1:-1] if len(text) > len(sample) else rows[1:]  # the sample may cut the last row
         agreeing = sum(1 for row in body if len(row) == width) if width > 1 else 0
         score = (agreeing, width)
         if score > best_score:

@@ -1,0 +1,321 @@
+"""Markdown answer tables: pipe tables, and the origin notebook's dash-separated and
+space-aligned pseudo-tables, read into rows of raw cell text with each column's role.
+
+Nothing here parses a value: a cell is cleaned of Markdown decoration (``**``, escapes,
+a trailing prose comment) and handed on as text.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from ..answers import RawAnswer
+from .labels import quantity_of
+from .matching import Row, normalize
+
+# Column roles a header names; quantities are grader.exercise's names, spelled as in
+# grader.readers.labels (one table of spellings for forms, answer files and notebooks).
+LAYER, TYPE, INDEX = "layer", "type", "index"
+
+_WORDS = {
+    LAYER: ("layer", "layers", "name", "layername", "layertype", "nameoflayer", "layernametype",
+            "layernames", "module", "layermodule"),
+    TYPE: ("type", "class", "kind", "layerclass", "layerkind"),
+    INDEX: ("", "no", "n", "nr", "num", "idx", "index", "i", "step", "number"),
+}
+_ROLE_OF = {word: role for role, words in _WORDS.items() for word in words}
+_NOT_ANSWER = re.compile(r"kernel|input|formula|working|comment|note|stride|filter|activation")
+
+
+def role_of(header: str) -> str | None:
+    """The role of a column or key named ``header``: layer, type, index or a quantity."""
+    text = clean_cell(header)
+    role = _ROLE_OF.get(normalize(text)) or quantity_of(text)
+    if role:
+        return role
+    text = text.lower()
+    if _NOT_ANSWER.search(text):
+        return None
+    if "trainable" in text:
+        return "non_trainable_params" if re.search(r"\bnon|\bnot\b", text) else "trainable_params"
+    for needle, role in (("param", "params"), ("shape", "output_shape"), ("size", "output_shape"),
+                         ("output", "output_shape"), ("mult", "macs"), ("layer", LAYER), ("name", LAYER),
+                         ("type", TYPE), ("class", TYPE)):
+        if needle in text:
+            return role
+    return None
+
+
+# -- cleaning cells ---------------------------------------------------------------------------
+
+_WRAPPERS = ("**", "__", "`", "*", "_")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_COMMENT_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def clean_cell(text: str) -> str:
+    """A table cell as a person reads it: without emphasis, escapes, ``<br>`` or entities."""
+    text = text.strip()
+    if "<" in text:
+        text = _BR.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    changed = True
+    while changed and text:
+        changed = False
+        for mark in _WRAPPERS:
+            if len(text) > 2 * len(mark) and text.startswith(mark) and text.endswith(mark):
+                text = text[len(mark):-len(mark)].strip()
+                changed = True
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
+    return _strip_comment(text.strip())
+
+
+def _strip_comment(text: str) -> str:
+    """``832 ((width of the filter * ...) * number of filters)`` -> ``832``: a trailing
+    parenthesised remark in words after the answer, as the origin notebook writes."""
+    if not text.endswith(")"):
+        return text
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] == ")":
+            depth += 1
+        elif text[i] == "(":
+            depth -= 1
+            if depth == 0:
+                head, group = text[:i].rstrip(), text[i:]
+                if head and (head[-1].isdigit() or head[-1] == ")") and _COMMENT_WORD.search(group) \
+                        and "none" not in group.lower():
+                    return head
+                return text
+    return text
+
+
+# -- finding tables ---------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """One table: the header cells and each row's cells, with their line in the text."""
+
+    header: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # 1-based line of each row
+    line: int = 1                                   # the header's line
+    style: str = "pipe"                             # pipe | dash | aligned
+    last_line: int = 1
+
+    @property
+    def roles(self) -> list[str | None]:
+        return [role_of(h) for h in self.header]
+
+    def answers_something(self) -> bool:
+        """The header names a layer column and at least one quantity (SPEC section 2)."""
+        roles = self.roles
+        return LAYER in roles and any(r not in (None, LAYER, TYPE, INDEX) for r in roles)
+
+
+_HEADER_HINT = re.compile(r"param|shape|size|output|macs|mult|trainable|weights", re.IGNORECASE)
+_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_RULE = re.compile(r"^[\s\-=:|+]*-[\s\-=:|+]*$")
+_DASH_SPLIT = re.compile(r"\s-(?=\s|$)")
+_GAP = re.compile(r"\s{2,}|\t")
+_LEADING_INDEX = re.compile(r"^\d+[.):]?\s+(?=\S)")
+
+
+def find_tables(text: str) -> list[Table]:
+    """Every table in a Markdown text whose header could name answer columns."""
+    lines = text.split("\n")
+    tables: list[Table] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "|" in line:
+            j = i
+            while j < len(lines) and "|" in lines[j]:
+                j += 1
+            table = _pipe_table(lines, i, j)
+            if table is not None:
+                tables.append(table)
+            i = j
+            continue
+        if _HEADER_HINT.search(line):
+            table = _pseudo_table(lines, i)
+            if table is not None:
+                tables.append(table)
+                i = table.last_line
+                continue
+        i += 1
+    return tables
+
+
+def split_pipes(line: str) -> list[str]:
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|") and not line.endswith("\\|"):
+        line = line[:-1]
+    return [cell.replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)]
+
+
+def _pipe_table(lines: list[str], start: int, end: int) -> Table | None:
+    header = split_pipes(lines[start])
+    body = start + 1
+    if body < end and _DELIMITER.match(lines[body]):
+        body += 1
+    table = Table(header=[clean_cell(h) for h in header], line=start + 1, style="pipe", last_line=end)
+    for k in range(body, end):
+        if _DELIMITER.match(lines[k]):
+            continue
+        table.rows.append([clean_cell(c) for c in split_pipes(lines[k])])
+        table.lines.append(k + 1)
+    return table
+
+
+def _pseudo_table(lines: list[str], start: int) -> Table | None:
+    """The origin notebook's tables: ``name - size - parameters`` headers (dash style) or
+    columns aligned with runs of spaces, rows possibly separated by blank or rule lines."""
+    head = clean_cell(lines[start].strip().strip("#").strip())
+    for style, split in (("dash", _split_dash), ("aligned", _split_aligned)):
+        header = [clean_cell(h) for h in split(head)]
+        if len(header) < 2:
+            continue
+        table = Table(header=header, line=start + 1, style=style)
+        if not table.answers_something():
+            continue
+        k = start + 1
+        last = k
+        while k < len(lines):
+            raw = lines[k]
+            if not raw.strip() or _RULE.match(raw):
+                k += 1
+                continue
+            cells = split(raw.strip())
+            if len(cells) < 2:
+                break
+            table.rows.append(_fit(cells, len(header), style))
+            table.lines.append(k + 1)
+            k += 1
+            last = k
+        table.last_line = last
+        return table if table.rows else None
+    return None
+
+
+def _split_dash(line: str) -> list[str]:
+    """Split on `` - `` outside parentheses (``(28-(5-1))=24 -> 32x24x24`` stays whole)."""
+    parts, depth, start = [], 0, 0
+    for m in re.finditer(r"[()]|\s-(?=\s|$)", line):
+        token = m.group()
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            parts.append(line[start:m.start()])
+            start = m.end()
+    parts.append(line[start:])
+    return [p.strip() for p in parts]
+
+
+def _split_aligned(line: str) -> list[str]:
+    return [p for p in _GAP.split(line.strip()) if p]
+
+
+def _fit(cells: list[str], width: int, style: str) -> list[str]:
+    """Cells of a pseudo-table row fitted to the header: a leading row number dropped,
+    surplus pieces joined into the last column (``(5*5*1+1)*32   =   832``)."""
+    cells = [c.strip() for c in cells]
+    if len(cells) > width and re.fullmatch(r"\d+[.):]?", cells[0]):
+        cells = cells[1:]
+    if len(cells) > width:
+        joiner = " - " if style == "dash" else " "
+        cells = cells[:width - 1] + [joiner.join(cells[width - 1:])]
+    cells = [clean_cell(c) for c in cells]
+    if cells and style == "dash":
+        cells[0] = _LEADING_INDEX.sub("", cells[0])
+    return cells + [""] * (width - len(cells))
+
+
+# -- rows -------------------------------------------------------------------------------------
+
+_NAME_TYPE = re.compile(r"^(?P<name>[^()\s]+)\s*\((?P<type>[A-Za-z_][A-Za-z0-9_.]*)\)?$")
+
+
+def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
+    """The rows of a table as :class:`Row` objects. ``lenient`` (a cell tagged ``answers``)
+    takes the first unnamed column as the layer column when no header names one."""
+    roles = table.roles
+    layer_col = roles.index(LAYER) if LAYER in roles else None
+    if layer_col is None:
+        if not lenient:
+            return []
+        layer_col = next((i for i, r in enumerate(roles) if r is None),
+                         roles.index(INDEX) if INDEX in roles else None)
+    type_col = roles.index(TYPE) if TYPE in roles else None
+    quantity_cols = {}
+    for i, role in enumerate(roles):
+        if role not in (None, LAYER, TYPE, INDEX) and role not in quantity_cols:
+            quantity_cols[role] = i
+    if not quantity_cols:
+        return []
+    rows: list[Row] = []
+    for number, (cells, line) in enumerate(zip(table.rows, table.lines), 1):
+        cells = cells + [""] * (len(roles) - len(cells))
+        label = cells[layer_col].strip() if layer_col is not None else ""
+        kind = cells[type_col].strip() if type_col is not None else None
+        label = _LEADING_INDEX.sub("", label).rstrip(":").strip()
+        m = _NAME_TYPE.match(label)
+        if m and m.group("type"):
+            label, kind = m.group("name"), kind or m.group("type")
+        values = {q: cells[i].strip() for q, i in quantity_cols.items()}
+        if not label and not any(values.values()):
+            continue
+        label = label or f"row {number}"
+        place = f"{where}, row '{label}'"
+        row = Row(label=label, type=kind or None,
+                  cells={q: RawAnswer(v, place) for q, v in values.items() if v})
+        rows.append(row)
+    return rows
+
+
+# -- totals written as prose ----------------------------------------------------------------
+
+_TOTAL_LINE = re.compile(
+    r"^[\W_]*total(?:\s+(?:number\s+of\s+)?(?:learnable\s+|trainable\s+)?(?:params|parameters|param\s*#?))?"
+    r"[*_\s]*[:=][*_\s]*(?P<value>.+?)\s*$", re.IGNORECASE)
+_TOTAL_PROSE = re.compile(
+    r"(?P<value>[\d(][\d\s'’,._+\-*/×x()=]*?)\s*(?:learnable\s+|trainable\s+)?param(?:eter)?s\b",
+    re.IGNORECASE)
+_TOTAL_WORD = re.compile(r"\b(total|sum|overall|altogether|network|model)\b", re.IGNORECASE)
+_TAIL = re.compile(r"\s*(\([^()]*\)|learnable|trainable|parameters|params|in total|\.|[*_])\s*$",
+                   re.IGNORECASE)
+
+
+def total_line(text: str) -> str | None:
+    """The total a line of prose states: ``Total: 79,261`` or ``... = 217'706 learnable
+    parameters`` (the whole sum, so a wrong addition can be reported), else None."""
+    if "total" not in text.lower() and "param" not in text.lower():
+        return None
+    if "|" in text:
+        return None
+    m = _TOTAL_LINE.match(text)
+    if m:
+        value = m.group("value")
+        while True:
+            shorter = _TAIL.sub("", value)
+            if shorter == value:
+                break
+            value = shorter
+        return clean_cell(value) or None
+    if not _TOTAL_WORD.search(text):
+        return None
+    found = None
+    for m in _TOTAL_PROSE.finditer(text):
+        found = m.group("value")
+    if found is None:
+        return None
+    found = re.sub(r"^[^\d(]+", "", found).strip()
+    return found if re.search(r"\d", found) else None

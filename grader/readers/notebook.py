@@ -1,0 +1,338 @@
+"""Reading a student's Jupyter notebook (SPEC section 2) without running any of it.
+
+Answers come from, in this order of preference: cells tagged ``answers`` (a Markdown
+table, YAML, or ``answers = {...}`` read with :mod:`ast`); an untagged Markdown table
+whose header names a layer column and an output shape or params column; a model summary
+printed in a code cell's outputs. The JSON is read with :func:`json.loads` (nbformat's
+validation is far too slow for a class set); nbformat 3 cells are upgraded by nbformat.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..answers import Answers, Identity, Key, RawAnswer
+from ..errors import SubmissionError
+from ..exercise import Exercise
+from . import markdown as md
+from .literals import CellProblem, mapping_rows, python_answers, yaml_answers
+from .matching import Row, assign_rows
+from .summary import find_summaries, might_hold_summary, plain_text
+
+ANSWERS_TAGS = ("answers", "answer")
+NOTHING_FOUND = ("no answers found: looked for a cell tagged 'answers' (a Markdown table, YAML or "
+                 "answers = {...}), a Markdown table with a layer column and an output shape or params "
+                 "column, and a model summary printed by Keras or torchinfo")
+
+
+def read_notebook(data: bytes, shown: str, exercise: Exercise, identity: Identity) -> Answers:
+    """The raw answers of one notebook; SubmissionError when it is not a readable notebook."""
+    cells = notebook_cells(load_notebook(data, shown), shown)
+    answers = Answers(submission=shown, identity=identity)
+    problems: list[str] = []
+    for strategy in (_from_tagged_cells, _from_tables, _from_summaries):
+        found = strategy(cells, exercise, problems)
+        if found is not None:
+            answers.source, answers.values = found.source, found.values
+            answers.notes = problems + found.notes
+            return answers
+    answers.errors = [NOTHING_FOUND] + problems
+    return answers
+
+
+# -- the notebook's JSON ----------------------------------------------------------------------
+
+def load_notebook(data: bytes, shown: str) -> dict:
+    """The notebook as plain JSON data, or SubmissionError naming the file and line."""
+    try:
+        nb = json.loads(data)
+    except UnicodeDecodeError:
+        raise SubmissionError("is not a text file: a notebook (.ipynb) is JSON text", file=shown) from None
+    except json.JSONDecodeError as exc:
+        raise SubmissionError(_json_problem(exc), file=shown, line=exc.lineno) from None
+    except RecursionError:
+        raise SubmissionError("the JSON is nested too deeply to be a notebook", file=shown) from None
+    if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
+        what = "an object" if isinstance(nb, dict) else f"a {type(nb).__name__.replace('str', 'string')}"
+        raise SubmissionError(f"is JSON but not a Jupyter notebook: it is {what} without 'cells'", file=shown)
+    version = nb.get("nbformat")
+    if isinstance(version, int) and not isinstance(version, bool) and version < 3:
+        raise SubmissionError(f"uses nbformat {version}, too old to read; open it in Jupyter and save "
+                              "it to convert it to nbformat 4", file=shown)
+    return nb
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    end = len(exc.doc.rstrip())
+    if exc.pos >= end or (exc.msg.startswith("Unterminated string") and "\n" not in exc.doc[exc.pos:end]):
+        return "the notebook's JSON stops too early: the file is truncated (upload it again)"
+    if exc.pos == 0 or not exc.doc.lstrip().startswith(("{", "[")):
+        return "is not JSON, so not a Jupyter notebook (.ipynb files are JSON)"
+    return f"the notebook's JSON is broken: {exc.msg} (column {exc.colno})"
+
+
+@dataclass
+class Cell:
+    number: int            # 1-based, as people count cells
+    kind: str              # code | markdown | raw
+    raw: dict = field(repr=False)
+
+    @property
+    def source(self) -> str:
+        return text_of(self.raw.get("source"))
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        meta = self.raw.get("metadata")
+        tags = meta.get("tags") if isinstance(meta, dict) else None
+        if isinstance(tags, str):
+            tags = [tags]
+        return tuple(t.strip().lower() for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
+
+    @property
+    def outputs(self) -> list:
+        outputs = self.raw.get("outputs")
+        return outputs if isinstance(outputs, list) else []
+
+
+def notebook_cells(nb: dict, shown: str) -> list[Cell]:
+    raw_cells = nb.get("cells")
+    if "worksheets" in nb and raw_cells is None:
+        raw_cells = _upgrade_v3(nb, shown)
+    if not isinstance(raw_cells, list):
+        raise SubmissionError("is not a Jupyter notebook: 'cells' is not a list", file=shown)
+    cells = []
+    for number, raw in enumerate(raw_cells, 1):
+        if isinstance(raw, dict):
+            kind = raw.get("cell_type")
+            cells.append(Cell(number, kind if isinstance(kind, str) else "", raw))
+    return cells
+
+
+def _upgrade_v3(nb: dict, shown: str) -> list:
+    """nbformat 3 worksheets upgraded cell by cell with nbformat's own converter
+    (not the whole notebook: that validates it first, slowly and noisily)."""
+    from nbformat import from_dict
+    from nbformat.v4.convert import upgrade_cell
+
+    worksheets = nb.get("worksheets")
+    if not isinstance(worksheets, list):
+        raise SubmissionError("is not a Jupyter notebook: 'worksheets' is not a list", file=shown)
+    cells = []
+    for sheet in worksheets:
+        for cell in sheet.get("cells", []) if isinstance(sheet, dict) else []:
+            if not isinstance(cell, dict):
+                continue
+            try:
+                cells.append(upgrade_cell(from_dict(cell)))
+            except (KeyError, TypeError, AttributeError, ValueError):
+                cells.append({"cell_type": cell.get("cell_type"), "source": cell.get("input") or
+                              cell.get("source"), "metadata": cell.get("metadata")})
+    return cells
+
+
+def text_of(value: Any) -> str:
+    """Notebook text fields are a string or a list of strings."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(v for v in value if isinstance(v, str))
+    return ""
+
+
+# -- the three places answers come from -------------------------------------------------------
+
+@dataclass
+class _Found:
+    source: str
+    values: dict[Key, RawAnswer] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, values: dict[Key, RawAnswer], notes: list[str]) -> None:
+        self.notes.extend(notes)
+        for key, raw in values.items():
+            earlier = self.values.get(key)
+            if earlier is None:
+                self.values[key] = raw
+            elif earlier.text != raw.text:
+                layer = key[0] or "the model"
+                self.notes.append(f"{key[1]} of {layer} is answered twice ({earlier.where}: "
+                                  f"'{earlier.text}'; {raw.where}: '{raw.text}'); the first was graded")
+
+
+def _from_tagged_cells(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
+    found = _Found(source="")
+    kinds: list[str] = []
+    for cell in cells:
+        if not any(tag in ANSWERS_TAGS for tag in cell.tags):
+            continue
+        where = f"cell {cell.number}"
+        try:
+            kind, values, notes = _read_tagged(cell, exercise, where)
+        except CellProblem as exc:
+            problems.append(f"{where} (tagged 'answers'): {exc}")
+            continue
+        if not values:
+            problems.append(f"{where} is tagged 'answers' but holds no answer table, YAML mapping "
+                            "or answers = {...}")
+            continue
+        found.add(values, notes)
+        kinds.append(f"{kind}, cell {cell.number}")
+    if not found.values:
+        return None
+    found.source = "answers cell (" + "; ".join(kinds) + ")"
+    return found
+
+
+def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict, list[str]]:
+    text = cell.source
+    if cell.kind == "code":
+        try:
+            data = python_answers(text)
+        except CellProblem as python_problem:
+            try:
+                data = yaml_answers(text)
+            except CellProblem:
+                data = None
+            if data is None:
+                summary = _summary_in(cell, exercise)
+                if summary is not None:
+                    return summary
+                raise python_problem from None
+            return ("YAML",) + _mapping_answers(data, exercise, where)
+        if data is not None:
+            return ("Python dict",) + _mapping_answers(data, exercise, where)
+        summary = _summary_in(cell, exercise)
+        if summary is not None:
+            return summary
+        raise CellProblem("no 'answers = {...}' assignment of a dict in this code cell")
+    tables = md.find_tables(text)
+    rows_found = False
+    merged = _Found(source="")
+    for table in tables:
+        rows = md.table_rows(table, f"{where}, line {table.line}", lenient=True)
+        if rows:
+            rows_found = True
+            merged.add(*assign_rows(exercise, rows))
+    if rows_found:
+        merged.add(_prose_totals(text, where), [])
+        return "Markdown table", merged.values, merged.notes
+    block = _fenced_block(text)
+    try:
+        data = yaml_answers(block if block is not None else text)
+    except CellProblem:
+        if tables:
+            names = ", ".join(tables[0].header)
+            raise CellProblem(f"the table's header ({names}) names no output shape or params column") from None
+        raise
+    if data is not None:
+        return ("YAML",) + _mapping_answers(data, exercise, where)
+    totals = _prose_totals(text, where)
+    return "Markdown", totals, []
+
+
+def _mapping_answers(data: Any, exercise: Exercise, where: str) -> tuple[dict, list[str]]:
+    rows, totals, notes = mapping_rows(data, where)
+    values, more = assign_rows(exercise, rows)
+    for quantity, raw in totals.items():
+        values.setdefault((None, quantity), raw)
+    return values, notes + more
+
+
+def _fenced_block(text: str) -> str | None:
+    m = re.search(r"^\s*(```|~~~)[^\n]*\n(.*?)^\s*\1", text, re.MULTILINE | re.DOTALL)
+    return m.group(2) if m else None
+
+
+def _prose_totals(text: str, where: str) -> dict[Key, RawAnswer]:
+    for number, line in enumerate(text.split("\n"), 1):
+        value = md.total_line(line)
+        if value:
+            return {(None, "total_params"): RawAnswer(value, f"{where}, line {number}")}
+    return {}
+
+
+def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
+    candidates: list[tuple[Cell, list[Row]]] = []
+    for cell in cells:
+        if cell.kind != "markdown":
+            continue
+        text = cell.source
+        if not md._HEADER_HINT.search(text):
+            continue
+        for table in md.find_tables(text):
+            if table.answers_something():
+                rows = md.table_rows(table, f"cell {cell.number}, line {table.line}")
+                if rows:
+                    candidates.append((cell, rows))
+    if not candidates:
+        return None
+    cell, rows = candidates[-1]
+    found = _Found(source=f"Markdown table, cell {cell.number}")
+    found.add(*assign_rows(exercise, rows))
+    totals = _prose_totals(cell.source, f"cell {cell.number}")
+    following = next((c for c in cells if c.number > cell.number), None)
+    if not totals and following is not None and following.kind == "markdown":
+        totals = _prose_totals(following.source, f"cell {following.number}")
+    found.add(totals, [])
+    others = sorted({c.number for c, _ in candidates[:-1]} - {cell.number})
+    if others:
+        found.notes.append("answer tables in cell" + ("s " if len(others) > 1 else " ")
+                           + ", ".join(map(str, others)) + f" were not read: the last one (cell "
+                           f"{cell.number}) was")
+    return found
+
+
+def _from_summaries(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
+    last = None
+    for cell in cells:
+        if cell.kind == "code" and cell.outputs:
+            found = _summary_in(cell, exercise)
+            if found is not None:
+                last = (cell, found)
+    if last is None:
+        return None
+    cell, (kind, values, notes) = last
+    return _Found(source=f"{kind}, cell {cell.number}", values=values, notes=notes)
+
+
+def _summary_in(cell: Cell, exercise: Exercise) -> tuple[str, dict, list[str]] | None:
+    """The last model summary printed by a code cell, matched by order and kind."""
+    text = output_text(cell.outputs)
+    if not text:
+        return None
+    summaries = [s for s in find_summaries(text, f"cell {cell.number}") if s.rows]
+    if not summaries:
+        return None
+    summary = summaries[-1]
+    values, notes = assign_rows(exercise, summary.rows, by_name=False)
+    for quantity, raw in summary.totals.items():
+        values.setdefault((None, quantity), raw)
+    return f"{summary.style} summary", values, notes
+
+
+def output_text(outputs: list) -> str:
+    """What a code cell printed or displayed, as plain text (error tracebacks left out)."""
+    parts = []
+    for out in outputs:
+        if not isinstance(out, dict):
+            continue
+        kind = out.get("output_type")
+        if kind == "stream":
+            text = text_of(out.get("text"))
+            if might_hold_summary(text) or "params" in text:
+                parts.append(plain_text(text))
+        elif kind in ("execute_result", "display_data"):
+            data = out.get("data")
+            if not isinstance(data, dict):
+                continue
+            text = text_of(data.get("text/plain"))
+            if might_hold_summary(text) or "params" in text:
+                parts.append(plain_text(text))
+            else:
+                page = text_of(data.get("text/html"))
+                if might_hold_summary(page) or "params" in page:
+                    parts.append(plain_text(page, is_html=True))
+    return "\n".join(parts)
