@@ -212,7 +212,7 @@ def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict,
     rows_found = False
     merged = _Found(source="")
     for table in tables:
-        rows = md.table_rows(table, f"{where}, line {table.line}", lenient=True)
+        rows = md.table_rows(table, where, lenient=True)
         if rows:
             rows_found = True
             merged.add(*assign_rows(exercise, rows))
@@ -264,7 +264,7 @@ def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> 
             continue
         for table in md.find_tables(text):
             if table.answers_something():
-                rows = md.table_rows(table, f"cell {cell.number}, line {table.line}")
+                rows = md.table_rows(table, f"cell {cell.number}")
                 if rows:
                     candidates.append((cell, rows))
     if not candidates:
