@@ -110,6 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--templates", metavar="DIR", help="folder of templates that override the defaults")
     p.add_argument("--max-size", metavar="MB", type=float, default=20.0,
                    help="largest submission read, in MB (default 20)")
+
+    p = sub.add_parser("notebook", help="write the student's notebook for an exercise",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Write a Jupyter notebook (nbformat 4.5) with the instructions, the model "
+                                   "as code for reference and an answers table in a cell tagged 'answers'.",
+                       epilog="examples:\n  grader notebook exercises/cnn-8x8x3.yaml -o cnn-8x8x3.ipynb\n"
+                              "  grader notebook exercises/cnn-8x8x3.yaml --solution -o solutions/cnn-8x8x3.ipynb")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file")
+    p.add_argument("--student", metavar="ID", help="this student's variant (exercises with variables)")
+    p.add_argument("--solution", action="store_true", help="fill the answers table with the expected values")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the notebook to write (.ipynb)")
     return parser
 
 
@@ -226,4 +237,18 @@ def _grade(args: argparse.Namespace) -> int:
     for warning in outcome.warnings:
         print(f"  warning: {warning}")
     print(f"class overview: {Path(args.out) / 'index.html'}")
+    return EXIT_OK
+
+
+@command("notebook")
+def _notebook(args: argparse.Namespace) -> int:
+    from .exercise import load_exercise
+    from .notebooks import write_notebook
+
+    exercise = load_exercise(args.exercise, student=args.student)
+    try:
+        write_notebook(exercise, args.output, solution=args.solution)
+    except OSError as exc:
+        raise GraderError(f"cannot write the notebook: {exc.strerror}", file=args.output) from None
+    print(f"wrote {args.output}")
     return EXIT_OK
