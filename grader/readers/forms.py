@@ -130,7 +130,7 @@ def detect_tool(titles: list[str]) -> str:
 def plan_columns(titles: list[str], exercise: Exercise, shown: str, body: list[list[str]]) -> _Plan:
     """The role of every column; SubmissionError when no column holds an answer."""
     plan = _Plan(tool=detect_tool(titles), titles=titles)
-    mapped = _explicit_columns(titles, exercise, shown, plan)
+    mapped = _explicit_columns(titles, exercise, plan)
     meta, pattern = _META[plan.tool], _META_PATTERNS.get(plan.tool)
     question_cols = {int(m[1]): i for i, t in enumerate(titles) if (m := re.match(r"^Question (\d+)$", t))}
     for i, title in enumerate(titles):
@@ -138,7 +138,7 @@ def plan_columns(titles: list[str], exercise: Exercise, shown: str, body: list[l
             plan.answers.append((i, mapped[i]))
             continue
         norm = _identity_norm(title)
-        _identity_column(plan, i, norm)
+        _record_role(plan, i, norm)
         if not title or norm in meta or (pattern and pattern.match(title)):
             continue
         response = _RESPONSE.match(title) if plan.tool == "moodle" else None
@@ -168,7 +168,8 @@ def _identity_rank(title: str) -> int:
     return next(rank for rank, group in enumerate(_IDENTITY_GROUPS) if norm in group)
 
 
-def _identity_column(plan: _Plan, i: int, norm: str) -> None:
+def _record_role(plan: _Plan, i: int, norm: str) -> None:
+    """Note a column that says who answered, or when (timestamps, attempts, Moodle's state)."""
     tool = plan.tool
     if norm in _TIMES[tool]:
         plan.times.append(i)
@@ -191,7 +192,7 @@ def _identity_column(plan: _Plan, i: int, norm: str) -> None:
             plan.names.append(i)
 
 
-def _explicit_columns(titles: list[str], exercise: Exercise, shown: str, plan: _Plan) -> dict[int, Key]:
+def _explicit_columns(titles: list[str], exercise: Exercise, plan: _Plan) -> dict[int, Key]:
     """Columns the exercise maps by title (``form: {columns: {...}}``), by index."""
     by_title = {t: i for i, t in enumerate(titles)}
     by_norm = {normalize(_CANVAS_QUESTION.sub("", t)): i for i, t in enumerate(titles)}
