@@ -58,9 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="grade one submission and print the feedback",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Grade one submission (notebook, form export, answer file) and print a "
-                                   "summary. Exit status 0 whatever the score (1 with --require-full below "
-                                   "full marks), 2 for a bad invocation or an invalid exercise.",
+                       description="Grade one submission (notebook, form export, answer file) and print a\n"
+                                   "summary. Student code is never run.\n\n"
+                                   "exit status: 0 whatever the score; 1 with --require-full below full marks;\n"
+                                   "2 for a bad invocation or an invalid exercise.",
                        epilog="examples:\n  grader check exercises/cnn-8x8x3.yaml my_notebook.ipynb\n"
                               "  grader check exercises/cnn-8x8x3.yaml answers.yaml --html report.html\n"
                               "  grader check exercises/cnn-8x8x3.yaml answers.yaml --format json --require-full")
