@@ -13,6 +13,8 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.answers import Identity
 from grader.checking import CheckedResult
@@ -376,3 +378,26 @@ def test_notebook_cell_is_a_fragment_with_scoped_style():
     html = render_cell(partly_right(), EXERCISE)
     assert html.lstrip().startswith("<style>") and "<html" not in html and "<body" not in html
     assert '<article class="grader-report">' in html
+
+
+# -- any answer text ------------------------------------------------------------------------
+
+def _shown(text: str) -> str:
+    """What a reader sees of an answer: controls spelled out, whitespace collapsed, clipped."""
+    from grader.report import MAX_ANSWER_CHARS, _finalize
+    text = text.strip()
+    if len(text) > MAX_ANSWER_CHARS:
+        text = text[:MAX_ANSWER_CHARS - 1] + "…"
+    return " ".join(_finalize(text).split())
+
+
+@settings(max_examples=60, deadline=None)
+@given(answer=st.text(min_size=1, max_size=250).filter(str.strip))
+def test_any_answer_renders_as_its_own_text(answer):
+    result = partly_right()
+    result.items[0] = dataclasses.replace(result.items[0], answer=answer)
+    doc = html5lib.parse(render_report(result, EXERCISE), namespaceHTMLElements=False)
+    cell = doc.find(".//tr[@data-status]/td[@class='gr-answer']")
+    assert [e.tag for e in cell.iter()] == ["td", "code"]
+    assert " ".join(text_of(cell).split()) == _shown(answer)
+    assert len(doc.findall(".//tbody")) == len(EXERCISE.layers) + 1
