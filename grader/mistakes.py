@@ -349,10 +349,28 @@ def counted_pool_params(case: Case):
     if window is None or not window.pooling or case.quantity not in ("params", "trainable_params") \
             or not case.in_shapes:
         return []
-    k = prod(window.kernel)
+    k, kernel = prod(window.kernel), "*".join(map(str, window.kernel))
     c = channels(case.in_shapes[0], case.layout) or 1
-    guesses = {k: f"{k}", k * c: f"{'*'.join(map(str, window.kernel))} * {c} = {k * c:,}",
-               (k + 1) * c: f"({'*'.join(map(str, window.kernel))} + 1) * {c} = {(k + 1) * c:,}"}
+    guesses = {k: f"{kernel} = {k}", c: f"{c} (one per channel)", k * c: f"{kernel} * {c} = {number(k * c)}",
+               (k + 1) * c: f"({kernel} + 1) * {c} = {number((k + 1) * c)}"}
+    return [Alternative(v, w) for v, w in guesses.items()]
+
+
+@mistake("counted_weightless_params", "Counted parameters in a layer without weights",
+         "Flatten, Dropout, activations and merges only move, drop or combine values: they learn nothing, "
+         "so they have 0 parameters.")
+def counted_weightless_params(case: Case):
+    layer = case.layer
+    if layer is None or case.quantity not in ("params", "trainable_params") or not case.in_shapes \
+            or window_of(case.exercise.framework, layer.params) is not None:
+        return []
+    result = _evaluate(case)
+    if result is None or result[1]:
+        return []
+    guesses: dict[int, str] = {}
+    for shape in (result[0], *case.in_shapes):  # the number of values coming out, or going in
+        guesses.setdefault(prod(shape), (f"{shape_text(shape)} = " if len(shape) > 1 else "")
+                           + f"{number(prod(shape))} values")
     return [Alternative(v, w) for v, w in guesses.items()]
 
 

@@ -70,7 +70,8 @@ class Item:
             text = f"Credited (follow-through): right given {self.basis or 'your earlier answers'}"
             if answers and self.own_formula and _is_worked(self.own_formula):
                 text += f": {self.own_formula}"
-            return text + (f". With the right input it is {self.formula}." if worked else ".")
+            right = "The right total is" if self.layer is None else "With the right input it is"
+            return text + (f". {right} {self.formula}." if worked else ".")
         text = ""
         if self.status == "incorrect":
             title = self.mistake_title or (self.mistake or "").replace("_", " ")

@@ -43,6 +43,9 @@ CASES = [
     ("cnn-mnist", "dense", "params", "8448", "wrong_input_size", "(32 + 1) * 256"),
     ("cnn-mnist", "dense", "params", "6656", "wrong_input_size", "(25 + 1) * 256"),
     ("cnn-8x8x3", "pool1", "params", "256", "counted_pool_params", "2*2 * 64"),
+    ("cnn-8x8x3", "pool1", "params", "64", "counted_pool_params", "one per channel"),
+    ("cnn-8x8x3", "flatten", "params", "128", "counted_weightless_params", "128 values"),
+    ("mlp-batchnorm", "drop1", "params", "512", "counted_weightless_params", "512 values"),
     ("cnn-8x8x3", "conv2", "params", "16512", "used_output_channels", "(1*1*128 + 1) * 128"),
 ]
 
