@@ -117,7 +117,7 @@ class Table:
         return LAYER in roles and any(r not in (None, LAYER, TYPE, INDEX) for r in roles)
 
 
-_HEADER_HINT = re.compile(r"param|shape|size|output|macs|mult|trainable|weights", re.IGNORECASE)
+HEADER_HINT = re.compile(r"param|shape|size|output|macs|mult|trainable|weights", re.IGNORECASE)
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _RULE = re.compile(r"^[\s\-=:|+]*-[\s\-=:|+]*$")
 _DASH_SPLIT = re.compile(r"\s-(?=\s|$)")
@@ -141,7 +141,7 @@ def find_tables(text: str) -> list[Table]:
                 tables.append(table)
             i = j
             continue
-        if _HEADER_HINT.search(line):
+        if HEADER_HINT.search(line):
             table = _pseudo_table(lines, i)
             if table is not None:
                 tables.append(table)
@@ -193,7 +193,7 @@ def _pseudo_table(lines: list[str], start: int) -> Table | None:
                 k += 1
                 continue
             cells = split(raw.strip())
-            if len(cells) < 2:
+            if len(cells) < 2 or (HEADER_HINT.search(raw) and _starts_table(raw)):
                 break
             table.rows.append(_fit(cells, len(header), style))
             table.lines.append(k + 1)
@@ -202,6 +202,13 @@ def _pseudo_table(lines: list[str], start: int) -> Table | None:
         table.last_line = last
         return table if table.rows else None
     return None
+
+
+def _starts_table(line: str) -> bool:
+    """The line is the header of another table (the origin notebook has two in a row)."""
+    head = clean_cell(line.strip().strip("#").strip())
+    return any(Table(header=[clean_cell(h) for h in split(head)]).answers_something()
+               for split in (_split_dash, _split_aligned))
 
 
 def _split_dash(line: str) -> list[str]:

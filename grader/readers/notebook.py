@@ -38,7 +38,7 @@ def read_notebook(data: bytes, shown: str, exercise: Exercise, identity: Identit
             answers.source, answers.values = found.source, found.values
             answers.notes = problems + found.notes
             return answers
-    answers.errors = [NOTHING_FOUND] + problems
+    answers.errors = problems + [NOTHING_FOUND]
     return answers
 
 
@@ -189,25 +189,7 @@ def _from_tagged_cells(cells: list[Cell], exercise: Exercise, problems: list[str
 def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict, list[str]]:
     text = cell.source
     if cell.kind == "code":
-        try:
-            data = python_answers(text)
-        except CellProblem as python_problem:
-            try:
-                data = yaml_answers(text)
-            except CellProblem:
-                data = None
-            if data is None:
-                summary = _summary_in(cell, exercise)
-                if summary is not None:
-                    return summary
-                raise python_problem from None
-            return ("YAML",) + _mapping_answers(data, exercise, where)
-        if data is not None:
-            return ("Python dict",) + _mapping_answers(data, exercise, where)
-        summary = _summary_in(cell, exercise)
-        if summary is not None:
-            return summary
-        raise CellProblem("no 'answers = {...}' assignment of a dict in this code cell")
+        return _read_tagged_code(cell, exercise, where)
     tables = md.find_tables(text)
     rows_found = False
     merged = _Found(source="")
@@ -218,6 +200,8 @@ def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict,
             merged.add(*assign_rows(exercise, rows))
     if rows_found:
         merged.add(_prose_totals(text, where), [])
+        if not merged.values:
+            raise CellProblem("the answers table is empty: fill in its cells")
         return "Markdown table", merged.values, merged.notes
     block = _fenced_block(text)
     try:
@@ -231,6 +215,28 @@ def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict,
         return ("YAML",) + _mapping_answers(data, exercise, where)
     totals = _prose_totals(text, where)
     return "Markdown", totals, []
+
+
+def _read_tagged_code(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict, list[str]]:
+    """``answers = {...}``; else YAML typed into a code cell; else a summary it printed."""
+    text = cell.source
+    problem: CellProblem | None = None
+    try:
+        data, kind = python_answers(text), "Python dict"
+    except CellProblem as exc:
+        problem = exc
+        try:
+            data, kind = yaml_answers(text), "YAML"
+        except CellProblem:
+            data = None
+    if data is not None:
+        values, notes = _mapping_answers(data, exercise, where)
+        if values:
+            return kind, values, notes
+    summary = _summary_in(cell, exercise)
+    if summary is not None:
+        return summary
+    raise problem or CellProblem("no 'answers = {...}' assignment of a dict in this code cell")
 
 
 def _mapping_answers(data: Any, exercise: Exercise, where: str) -> tuple[dict, list[str]]:
@@ -257,15 +263,15 @@ def _prose_totals(text: str, where: str) -> dict[Key, RawAnswer]:
 def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
     candidates: list[tuple[Cell, list[Row]]] = []
     for cell in cells:
-        if cell.kind != "markdown":
-            continue
+        if cell.kind != "markdown" or any(tag in ANSWERS_TAGS for tag in cell.tags):
+            continue  # tagged cells were read first
         text = cell.source
-        if not md._HEADER_HINT.search(text):
+        if not md.HEADER_HINT.search(text):
             continue
         for table in md.find_tables(text):
             if table.answers_something():
                 rows = md.table_rows(table, f"cell {cell.number}")
-                if rows:
+                if any(row.cells for row in rows):
                     candidates.append((cell, rows))
     if not candidates:
         return None
