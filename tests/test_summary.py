@@ -1,0 +1,205 @@
+"""Printed model summaries (grader.readers.summary) against golden notebooks produced by the
+real tools: Keras 3 and torchinfo run in a Jupyter kernel, Keras 2 re-implemented from its
+source and checked against the origin notebook (tests/fixtures/summaries/generate.py)."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from grader.answers import Identity
+from grader.exercise import load_exercise, load_exercise_text
+from grader.readers.notebook import output_text, read_notebook
+from grader.readers.summary import KERAS2, KERAS3, TORCHINFO, complete_type, find_summaries, plain_text, \
+    without_batch
+from grader.values import parse_count, parse_shape
+
+from .conftest import ROOT
+
+SUMMARIES = ROOT / "tests" / "fixtures" / "summaries"
+WHO = Identity("s1")
+
+FIXTURES = [  # fixture, style
+    ("keras2-origin-28x28", KERAS2), ("keras2-origin-8x8x3", KERAS2), ("keras2-wrapped-8x8x3", KERAS2),
+    ("keras3-cnn-8x8x3", KERAS3), ("keras3-long-names", KERAS3), ("keras3-functional", KERAS3),
+    ("torchinfo-cnn", TORCHINFO), ("torchinfo-columns", TORCHINFO), ("torchinfo-nested", TORCHINFO),
+]
+
+
+def fixture(name: str) -> dict:
+    return json.loads((SUMMARIES / f"{name}.ipynb").read_text(encoding="utf-8"))
+
+
+def exercise_of(nb: dict):
+    return load_exercise(ROOT / nb["metadata"]["grader_fixture"]["exercise"])
+
+
+def parsed(answers) -> dict:
+    return {key: parse_shape(raw.text).dims if key[1] == "output_shape" else parse_count(raw.text).value
+            for key, raw in answers.values.items()}
+
+
+def truth(exercise) -> dict:
+    solution = exercise.solution
+    out = {(None, "total_params"): solution.total_params,
+           (None, "total_trainable_params"): solution.trainable_params,
+           (None, "total_non_trainable_params"): solution.non_trainable_params}
+    for layer in solution.layers:
+        out[(layer.name, "output_shape")] = tuple(layer.output_shape)
+        out[(layer.name, "params")] = layer.params
+    return out
+
+
+def read_bytes(data: bytes, exercise):
+    return read_notebook(data, "summary.ipynb", exercise, WHO)
+
+
+@pytest.mark.parametrize("name, style", FIXTURES)
+def test_a_real_summary_reads_back_as_the_exercise_solution(name, style):
+    nb = fixture(name)
+    exercise = exercise_of(nb)
+    answers = read_bytes(json.dumps(nb).encode(), exercise)
+    assert answers.source.startswith(f"{style} summary, cell ")
+    assert (answers.errors, answers.notes) == ([], [])
+    assert parsed(answers) == truth(exercise)
+
+
+@pytest.mark.parametrize("name, style", FIXTURES)
+def test_the_parameter_column_adds_up_to_the_printed_total(name, style):
+    """torchinfo's own golden-test invariant, on the rows as read."""
+    nb = fixture(name)
+    text = "\n".join(output_text(cell.get("outputs", [])) for cell in nb["cells"] if cell["cell_type"] == "code")
+    [summary] = find_summaries(text, "cell 1")
+    assert summary.style == style
+    total = sum(parse_count(row.cells["params"].text).value for row in summary.rows)
+    assert total == parse_count(summary.totals["total_params"].text).value
+
+
+def test_the_fixtures_hold_what_they_claim():
+    """Colour codes, a wrapped long name, a cut class name and nesting are really in them."""
+    keras3 = json.dumps(fixture("keras3-long-names"))
+    assert "\\u001b[" in keras3 and "first_convolution_with_a_long_\\u2026" in keras3
+    assert "(MaxPooling2 (None" in json.dumps(fixture("keras2-origin-28x28"))
+    assert "\\u2502    \\u2514\\u2500Conv2d: 2-1" in json.dumps(fixture("torchinfo-nested"))
+
+
+def test_html_only_outputs_are_read_too():
+    nb = fixture("keras3-cnn-8x8x3")
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            out.get("data", {}).pop("text/plain", None)
+    exercise = exercise_of(nb)
+    assert parsed(read_bytes(json.dumps(nb).encode(), exercise)) == truth(exercise)
+
+
+def test_older_keras3_tables_without_row_rules():
+    nb = fixture("keras3-long-names")
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if "text/plain" in out.get("data", {}):
+                text = "".join(out["data"]["text/plain"])
+                out["data"]["text/plain"] = "\n".join(l for l in text.split("\n") if not l.startswith("├"))
+    exercise = exercise_of(nb)
+    assert parsed(read_bytes(json.dumps(nb).encode(), exercise)) == truth(exercise)
+
+
+def test_rows_are_matched_by_order_and_kind_not_by_keras_names():
+    """A summary with ReLU rows the exercise does not have: the extra rows are noted, the
+    others still land on their layers."""
+    nb = fixture("torchinfo-cnn")
+    text = (SUMMARIES / "torchinfo-cnn.yaml").read_text().replace(
+        "  - {type: ReLU, name: relu1}\n", "").replace("name: conv1", "name: relu_and_conv")
+    exercise = load_exercise_text(text, "no-relu.yaml")
+    answers = read_bytes(json.dumps(nb).encode(), exercise)
+    assert answers.values[("relu_and_conv", "params")].text == "1,792"
+    assert answers.values[("pool1", "output_shape")].text == "[64, 3, 3]"
+    assert answers.notes == ["row 'ReLU' matches no layer of the exercise and was not graded"]
+
+
+def test_a_summary_of_a_model_missing_a_layer():
+    nb = fixture("keras3-cnn-8x8x3")
+    exercise = load_exercise_text((ROOT / "exercises" / "cnn-8x8x3.yaml").read_text().replace(
+        "  - {type: Flatten, name: flatten}\n", "  - {type: Flatten, name: flatten}\n"
+        "  - {type: Dropout, name: drop, rate: 0.5}\n"), "with-dropout.yaml")
+    answers = read_bytes(json.dumps(nb).encode(), exercise)
+    assert answers.notes == ["no row for layer drop"]
+    assert answers.values[("fc", "params")].text == "66,564"
+
+
+KERAS2_FUNCTIONAL = """\
+Model: "model"
+__________________________________________________________________________________________________
+ Layer (type)                   Output Shape         Param #     Connected to
+==================================================================================================
+ image (InputLayer)             [(None, 8, 8, 1)]    0           []
+
+ conv (Conv2D)                  (None, 6, 6, 8)      80          ['image[0][0]']
+
+ meta (InputLayer)              [(None, 4)]          0           []
+
+ flat (Flatten)                 (None, 288)          0           ['conv[0][0]']
+
+ meta_dense (Dense)             (None, 6)            30          ['meta[0][0]']
+
+ joined (Concatenate)           (None, 294)          0           ['flat[0][0]',
+                                                                  'meta_dense[0][0]']
+
+ out (Dense)                    (None, 3)            885         ['joined[0][0]']
+
+==================================================================================================
+Total params: 995
+Trainable params: 995
+Non-trainable params: 0
+__________________________________________________________________________________________________
+"""
+
+
+def test_a_keras2_functional_summary_with_connections():
+    """Written in the layout of Keras 2.9-2.11's functional print_summary (positions .33, .55, .67)."""
+    exercise = load_exercise(SUMMARIES / "keras3-functional.yaml")
+    [summary] = find_summaries(KERAS2_FUNCTIONAL, "cell 2")
+    assert [(r.label, r.type, r.cells["output_shape"].text, r.cells["params"].text) for r in summary.rows] == [
+        ("image", "InputLayer", "(8, 8, 1)", "0"), ("conv", "Conv2D", "(6, 6, 8)", "80"),
+        ("meta", "InputLayer", "4", "0"), ("flat", "Flatten", "288", "0"), ("meta_dense", "Dense", "6", "30"),
+        ("joined", "Concatenate", "294", "0"), ("out", "Dense", "3", "885")]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "source": "model.summary()", "execution_count": 1,
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": KERAS2_FUNCTIONAL}]}]}
+    assert parsed(read_bytes(json.dumps(nb).encode(), exercise)) == truth(exercise)
+
+
+def test_two_summaries_in_one_output_the_last_counts():
+    text = plain_text("".join(fixture("keras2-origin-28x28")["cells"][-1]["outputs"][0]["text"]) +
+                      "".join(fixture("keras2-origin-8x8x3")["cells"][-1]["outputs"][0]["text"]))
+    first, second = find_summaries(text, "cell 1")
+    assert (first.totals["total_params"].text, second.totals["total_params"].text) == ("217,706", "79,261")
+
+
+@pytest.mark.parametrize("printed, shape", [
+    ("(None, 6, 6, 64)", "(6, 6, 64)"), ("[1, 64, 6, 6]", "[64, 6, 6]"), ("[(None, 8, 8, 3)]", "(8, 8, 3)"),
+    ("(None, 128)", "128"), ("[32, 10]", "10"), ("multiple", "multiple"), ("--", "--"),
+    ("[(None, 4), (None, 4)]", "[(None, 4), (None, 4)]"),
+])
+def test_the_batch_dimension_is_removed(printed, shape):
+    assert without_batch(printed) == shape
+
+
+@pytest.mark.parametrize("cut, full", [
+    ("MaxPooling2", "MaxPooling2D"), ("MaxPooling", "MaxPooling1D"), ("Conv2D", "Conv2D"),
+    ("BatchNormaliz", "BatchNormalization"), ("GlobalAveragePooling2…", "GlobalAveragePooling2D"),
+    ("Sequential", "Sequential"),
+])
+def test_cut_class_names_are_completed(cut, full):
+    assert complete_type(cut) == full
+
+
+def test_ansi_and_html_are_stripped():
+    assert plain_text("\x1b[1m Total params: \x1b[0m\x1b[38;5;34m4,677\x1b[0m (18.27 KB)\r\n") == \
+        " Total params: 4,677 (18.27 KB)\n"
+    assert plain_text('<pre><span style="x">1,792</span> &amp; &lt;b&gt;</pre>', is_html=True) == "1,792 & <b>"
+
+
+def test_no_summary_in_ordinary_output():
+    assert find_summaries("Layer 3 has Param count 5\nEpoch 1/10 loss 0.3", "cell 1") == []
+    assert re.search("Param", output_text([{"output_type": "error", "traceback": ["Layer (type) Param #"]}])) is None
