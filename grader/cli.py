@@ -180,6 +180,9 @@ def _check(args: argparse.Namespace) -> int:
     from .checking import check
 
     result = check(args.exercise, args.submission, student=args.student, templates_dir=args.templates)
+    # a console that cannot show ✓ (a Windows code page, PYTHONIOENCODING=ascii) gets \u2713, not a traceback
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     if args.format == "json":
         print(json.dumps(result.to_json(result.spec.grading.reveal), indent=2, ensure_ascii=False))
     else:

@@ -4,7 +4,9 @@ section 4, exit statuses, and `reveal` through the whole pipeline.
 """
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import pytest
 
@@ -197,3 +199,11 @@ def test_grader_check_returns_a_result_that_displays_as_the_report():
     assert doc.findall(".//script") == []
     assert result.summary().startswith("Parameters of a small CNN")
     assert json.loads(json.dumps(result.to_json()))["score"] == 12.0
+
+
+def test_a_console_without_unicode_gets_escapes_not_a_traceback(monkeypatch):
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert main(["check", EXERCISE, f"{SAMPLES}/{GOLDEN_SAMPLES['garciamaria']}"]) == 0
+    stream.flush()
+    assert "\\u2713 10 correct" in stream.buffer.getvalue().decode("ascii")
