@@ -31,21 +31,24 @@ def window_output(size: int, kernel: int, stride: int = 1, pad_before: int = 0,
 
     ``floor((size + pads - dilation*(kernel-1) - 1) / stride) + 1``. With ``ceil_mode``
     (PyTorch pooling) the division rounds up, but the last window must start inside the
-    input or the left padding, as PyTorch's ``pooling_output_shape`` requires.
+    input or the left padding, as PyTorch's ``pooling_output_shape`` requires; a window
+    wider than the input then still yields one output when the rounding reaches it.
     """
     effective = dilation * (kernel - 1) + 1
     span = size + pad_before + pad_after - effective
-    if span < 0:
-        raise ShapeError(
-            f"the window ({_window_text(kernel, dilation)}) is larger than the input "
-            f"({size}{' + padding' if pad_before or pad_after else ''})")
     if ceil_mode:
-        out = -(-span // stride) + 1
+        # pooling_output_shape_pad_lr: floor division even when the window is larger than
+        # the input, so MaxPool2d(3, stride=3, ceil_mode=True) still gives 1 from 1 or 2
+        out = (span + stride - 1) // stride + 1
         if (out - 1) * stride >= size + pad_before:
             out -= 1
-    else:
-        out = span // stride + 1
-    return out
+        if out >= 1:
+            return out
+    elif span >= 0:
+        return span // stride + 1
+    raise ShapeError(
+        f"the window ({_window_text(kernel, dilation)}) is larger than the input "
+        f"({size}{' + padding' if pad_before or pad_after else ''})")
 
 
 def same_output(size: int, stride: int = 1) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Mapping, Sequence
 
+from ..layers import lookup
 from ..shapes import Shape
 
 RECURRENT = frozenset({"RNN", "LSTM", "GRU"})
@@ -77,9 +78,18 @@ def _graph_ops() -> dict[str, type]:
     return {"Add": Add, "Multiply": Multiply, "Cat": Cat}
 
 
+def canonical(type_name: str) -> str:
+    """The registered type behind an alias (Mul -> Multiply, Concatenate -> Cat)."""
+    try:
+        return lookup("pytorch", type_name).type
+    except KeyError:
+        return type_name
+
+
 def build_module(type_name: str, args: Mapping[str, Any], in_shapes: Sequence[Shape]):
     """The torch.nn module of one layer (PyTorch raises here for bad constructor arguments)."""
     from torch import nn
+    type_name = canonical(type_name)
     kwargs = torch_arguments(type_name, args, in_shapes)
     ops = _graph_ops()
     cls = ops.get(type_name) or getattr(nn, type_name)
@@ -88,6 +98,7 @@ def build_module(type_name: str, args: Mapping[str, Any], in_shapes: Sequence[Sh
 
 def call_module(module, type_name: str, args: Mapping[str, Any], inputs: list):
     """Run one module on batch-first tensors; the output is batch-first too."""
+    type_name = canonical(type_name)
     seq_first = sequence_first(type_name, args)
     if seq_first:
         inputs = [x.transpose(0, 1) for x in inputs]

@@ -11,16 +11,25 @@ from typing import Any, Mapping
 from ..errors import ArgumentError, ShapeError
 from ..shapes import (Shape, axis_index, broadcast, fmt_shape, prod, require_rank, transpose_output,
                       window_output)
-from .base import (TORCH_IGNORED, Arg, LayerKind, Weight, boolean, choice, ensure, integer, int_tuple,
-                   optional, shape_arg)
+from .base import Arg, LayerKind, Weight, boolean, choice, ensure, integer, int_tuple, optional, shape_arg
 from .registry import register
 
 _SPATIAL = {1: "(channels, length)", 2: "(channels, height, width)", 3: "(channels, depth, height, width)"}
 
 
+def _ignoring(*names: str) -> frozenset[str]:
+    """Constructor arguments accepted and ignored: together with ``args`` they are exactly
+    the keywords of the torch.nn class (tests compare them with its signature), so an
+    argument PyTorch would reject is an error here too."""
+    return frozenset(names)
+
+
+_DEVICE = ("device", "dtype")
+
+
 class TorchKind(LayerKind):
     framework = "pytorch"
-    ignored = TORCH_IGNORED
+    ignored = _ignoring()
 
 
 def _feature_map(shape: Shape, rank: int) -> tuple[Shape, int]:
@@ -49,6 +58,7 @@ def _padding(rank: int):
 
 class Conv(TorchKind):
     rank = 2
+    ignored = _ignoring(*_DEVICE)
     summary = "in_channels (optional), out_channels, kernel_size, stride, padding (int/tuple/'same'), dilation, groups, bias"
 
     def check(self, p):
@@ -72,8 +82,10 @@ class Conv(TorchKind):
         spatial, cin = _feature_map(in_shapes[0], self.rank)
         _check_given(p, "in_channels", cin, "number of channels")
         ensure(cin % p["groups"] == 0, f"the {cin} input channels are not divisible by groups={p['groups']}")
+        pads = self.pads(p)
+        _check_padding_mode(p["padding_mode"], spatial, pads)
         out = tuple(window_output(n, k, s, a, b, d) for n, k, s, (a, b), d in
-                    zip(spatial, p["kernel_size"], p["stride"], self.pads(p), p["dilation"]))
+                    zip(spatial, p["kernel_size"], p["stride"], pads, p["dilation"]))
         return (p["out_channels"], *out)
 
     def weights(self, p, in_shapes, out_shape):
@@ -112,6 +124,17 @@ class ConvTranspose(Conv):
         return w
 
 
+def _check_padding_mode(mode: str, spatial: Shape, pads) -> None:
+    """F.pad's limits for the non-zero padding modes (torch/nn/functional.py, ATen Padding.h)."""
+    for n, (a, b) in zip(spatial, pads):
+        if mode == "reflect" and max(a, b) >= n:
+            raise ShapeError(f"padding_mode='reflect' needs padding smaller than the input, got padding "
+                             f"{max(a, b)} for a size of {n}")
+        if mode == "circular" and max(a, b) > n:
+            raise ShapeError(f"padding_mode='circular' needs padding at most the input size, got padding "
+                             f"{max(a, b)} for a size of {n}")
+
+
 def _conv_args(rank: int, transpose: bool = False) -> dict[str, Arg]:
     args = {
         "in_channels": Arg(optional(integer()), None),
@@ -122,6 +145,9 @@ def _conv_args(rank: int, transpose: bool = False) -> dict[str, Arg]:
         "dilation": Arg(int_tuple(rank), (1,) * rank),
         "groups": Arg(integer(), 1),
         "bias": Arg(boolean, True),
+        # ConvTranspose only pads with zeros (its constructor raises otherwise)
+        "padding_mode": Arg(choice("zeros") if transpose else choice("zeros", "reflect", "replicate", "circular"),
+                            "zeros"),
     }
     if transpose:
         args["output_padding"] = Arg(int_tuple(rank, 0), (0,) * rank)
@@ -139,17 +165,23 @@ for _r in (1, 2, 3):
 class Pool(TorchKind):
     rank = 2
     dilated = False
+    #: AvgPool3d also wants the unpadded input at least as large as the kernel
+    #: (pool3d_shape_check's check_input_size in aten/src/ATen/native/Pool.h)
+    input_covers_kernel = False
     summary = "kernel_size, stride (default kernel_size), padding, ceil_mode"
 
     def check(self, p):
-        dilation = p.get("dilation") or (1,) * self.rank
-        for k, pad, d in zip(p["kernel_size"], p["padding"], dilation):
-            if pad * 2 > (k - 1) * d + 1:
+        # pool2d_shape_check: kW/2 >= padW, with the kernel size itself even when dilated
+        for k, pad in zip(p["kernel_size"], p["padding"]):
+            if pad > k // 2:
                 raise ArgumentError("padding", f"padding {list(p['padding'])} must be at most half of the "
-                                    f"{'effective ' if self.dilated else ''}kernel size {list(p['kernel_size'])}")
+                                    f"kernel size {list(p['kernel_size'])}")
 
     def output_shape(self, p, in_shapes):
         spatial, c = _feature_map(in_shapes[0], self.rank)
+        if self.input_covers_kernel and any(n < k for n, k in zip(spatial, p["kernel_size"])):
+            raise ShapeError(f"the input {fmt_shape(spatial)} is smaller than the kernel "
+                             f"{fmt_shape(p['kernel_size'])} (AvgPool3d does not count the padding here)")
         stride = p["stride"] or p["kernel_size"]
         dilation = p.get("dilation") or (1,) * self.rank
         out = tuple(window_output(n, k, s, pad, pad, d, p["ceil_mode"]) for n, k, s, pad, d in
@@ -170,20 +202,28 @@ def _pool_args(rank: int, dilated: bool) -> dict[str, Arg]:
 
 for _r in (1, 2, 3):
     register()(type(f"MaxPool{_r}d", (Pool,), {"type": f"MaxPool{_r}d", "rank": _r, "dilated": True,
-                                               "args": _pool_args(_r, True)}))
-    register()(type(f"AvgPool{_r}d", (Pool,), {"type": f"AvgPool{_r}d", "rank": _r,
-                                               "args": _pool_args(_r, False)}))
+                                               "args": _pool_args(_r, True),
+                                               "ignored": _ignoring("return_indices")}))
+    register()(type(f"AvgPool{_r}d", (Pool,), {
+        "type": f"AvgPool{_r}d", "rank": _r, "args": _pool_args(_r, False), "input_covers_kernel": _r == 3,
+        "ignored": _ignoring("count_include_pad", *(("divisor_override",) if _r > 1 else ()))}))
 
 
 def _output_size(rank: int):
+    """An int, or a list of ``rank`` ints where null keeps that size (2-D and 3-D only:
+    adaptive_avg_pool1d rejects None, and a bare null is rejected at every rank)."""
+    def positive(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
     def convert(value: Any, name: str):
-        if value is None or isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        if positive(value):
             return (value,) * rank
         if isinstance(value, (list, tuple)) and len(value) == rank and all(
-                v is None or isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value):
+                positive(v) or (v is None and rank > 1) for v in value):
             return tuple(value)
-        raise ArgumentError(name, f"argument '{name}' must be a positive integer or a list of {rank} "
-                                  f"(null keeps that size), got {value!r}")
+        keep = " (null keeps that size)" if rank > 1 else ""
+        raise ArgumentError(name, f"argument '{name}' must be a positive integer or a list of {rank}"
+                                  f"{keep}, got {value!r}")
     return convert
 
 
@@ -199,7 +239,8 @@ class AdaptivePool(TorchKind):
 for _r in (1, 2, 3):
     for _op in ("Avg", "Max"):
         register()(type(f"Adaptive{_op}Pool{_r}d", (AdaptivePool,), {
-            "type": f"Adaptive{_op}Pool{_r}d", "rank": _r, "args": {"output_size": Arg(_output_size(_r))}}))
+            "type": f"Adaptive{_op}Pool{_r}d", "rank": _r, "args": {"output_size": Arg(_output_size(_r))},
+            "ignored": _ignoring("return_indices") if _op == "Max" else _ignoring()}))
 
 
 # -- core -------------------------------------------------------------------------------
@@ -209,6 +250,7 @@ class Linear(TorchKind):
     type = "Linear"
     args = {"in_features": Arg(optional(integer()), None), "out_features": Arg(integer()),
             "bias": Arg(boolean, True)}
+    ignored = _ignoring(*_DEVICE)
     summary = "in_features (optional), out_features, bias (acts on the last dimension)"
 
     def output_shape(self, p, in_shapes):
@@ -258,23 +300,55 @@ class Unflatten(TorchKind):
         return (*shape[:i], *reshape((shape[i],), p["unflattened_size"]), *shape[i + 1:])
 
 
-_IDENTITY = {
-    "Dropout": {}, "Dropout1d": {}, "Dropout2d": {}, "Dropout3d": {}, "AlphaDropout": {},
-    "ReLU": {}, "ReLU6": {}, "LeakyReLU": {}, "ELU": {}, "GELU": {}, "SiLU": {}, "Mish": {},
-    "Sigmoid": {}, "Tanh": {}, "Hardswish": {}, "Hardsigmoid": {}, "Softplus": {}, "Identity": {},
-    "Softmax": {"dim": Arg(optional(integer(-1000)), None)},
-    "LogSoftmax": {"dim": Arg(optional(integer(-1000)), None)},
+def _probability(value: Any, name: str) -> float:
+    # nn.Dropout raises for p outside [0, 1]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ArgumentError(name, f"argument '{name}' must be a probability between 0 and 1, got {value!r}")
+    return value
+
+
+class Identity(TorchKind):
+    """Shape unchanged, no parameters (dropout and activations)."""
+
+    summary = "shape unchanged, no parameters"
+
+
+class Softmax(Identity):
+    args = {"dim": Arg(optional(integer(-1000)), None)}
+    summary = "dim (dim 0 is the batch); shape unchanged, no parameters"
+
+    def output_shape(self, p, in_shapes):
+        shape, dim = in_shapes[0], p["dim"]
+        rank = len(shape) + 1  # PyTorch's dim counts the batch
+        if dim is not None and not -rank <= dim < rank:
+            raise ShapeError(f"dim={dim} is out of range for an input of {rank} dimensions "
+                             f"(with the batch): use {-rank} to {rank - 1}")
+        return shape
+
+
+_DROPOUT = {"args": {"p": Arg(_probability, 0.5)}, "ignored": _ignoring("inplace")}
+_INPLACE = {"ignored": _ignoring("inplace")}
+_IDENTITY: dict[str, tuple[type, dict]] = {
+    "Dropout": (Identity, _DROPOUT), "Dropout1d": (Identity, _DROPOUT), "Dropout2d": (Identity, _DROPOUT),
+    "Dropout3d": (Identity, _DROPOUT), "AlphaDropout": (Identity, _DROPOUT),
+    "ReLU": (Identity, _INPLACE), "ReLU6": (Identity, _INPLACE), "SiLU": (Identity, _INPLACE),
+    "Mish": (Identity, _INPLACE), "Hardswish": (Identity, _INPLACE), "Hardsigmoid": (Identity, _INPLACE),
+    "LeakyReLU": (Identity, {"ignored": _ignoring("negative_slope", "inplace")}),
+    "ELU": (Identity, {"ignored": _ignoring("alpha", "inplace")}),
+    "GELU": (Identity, {"args": {"approximate": Arg(choice("none", "tanh"), "none")}}),
+    "Softplus": (Identity, {"ignored": _ignoring("beta", "threshold")}),
+    "Sigmoid": (Identity, {}), "Tanh": (Identity, {}), "Identity": (Identity, {}),
+    "Softmax": (Softmax, {}), "LogSoftmax": (Softmax, {}),
 }
-for _name, _args in _IDENTITY.items():
-    register()(type(_name, (TorchKind,), {"type": _name, "args": _args,
-                                          "summary": "shape unchanged, no parameters"}))
+for _name, (_base, _attrs) in _IDENTITY.items():
+    register()(type(_name, (_base,), {"type": _name, **_attrs}))
 
 
 @register()
 class PReLU(TorchKind):
     type = "PReLU"
     args = {"num_parameters": Arg(integer(), 1)}
-    ignored = TORCH_IGNORED | {"init"}
+    ignored = _ignoring("init", *_DEVICE)
     summary = "num_parameters (1 or the number of channels)"
 
     def weights(self, p, in_shapes, out_shape):
@@ -286,47 +360,71 @@ class PReLU(TorchKind):
 
 # -- normalisation ----------------------------------------------------------------------
 
+def _norm_weights(p, c: int | Shape, group: str) -> list[Weight]:
+    """weight (and bias unless bias=False) of a normalisation layer with affine parameters."""
+    out = c if isinstance(c, tuple) else (c,)
+    w = [Weight("weight", (), out, group=group)]
+    if p["bias"]:
+        w.append(Weight("bias", (), out, group=group))
+    return w
+
+
 class BatchNorm(TorchKind):
     """weight and bias are parameters (2*C); running_mean/var are buffers, not parameters."""
 
     ranks: tuple[int, ...] = (3,)
     expects = ""
-    summary = "num_features (optional), affine (running statistics are buffers)"
+    instance = False
+    ignored = _ignoring("eps", "momentum", *_DEVICE)
+    summary = "num_features (optional), affine, bias, track_running_stats (running statistics are buffers)"
 
     def channels(self, p, shape: Shape) -> int:
         require_rank(shape, self.ranks, self.expects)
         c = shape[0]
-        _check_given(p, "num_features", c, "number of channels")
+        # only the affine weights and the running statistics have num_features entries:
+        # without both, PyTorch runs on any number of channels (InstanceNorm warns)
+        if p["affine"] or p["track_running_stats"]:
+            _check_given(p, "num_features", c, "number of channels")
         return c
 
     def weights(self, p, in_shapes, out_shape):
         c = self.channels(p, in_shapes[0])
-        if not p["affine"]:
-            return []
-        return [Weight("weight", (), (c,), group="bn"), Weight("bias", (), (c,), group="bn")]
+        return _norm_weights(p, c, "bn") if p["affine"] else []
 
     def output_shape(self, p, in_shapes):
         self.channels(p, in_shapes[0])
+        if self.instance:
+            ensure(prod(in_shapes[0][1:]) > 1, f"{self.type} needs more than one spatial element per channel "
+                                               f"(PyTorch raises in training mode), got {fmt_shape(in_shapes[0])}")
         return in_shapes[0]
 
 
-for _name, _ranks, _expects, _affine in (
-        ("BatchNorm1d", (1, 2), "(features,) or (channels, length)", True),
-        ("BatchNorm2d", (3,), "3-D (channels, height, width)", True),
-        ("BatchNorm3d", (4,), "4-D (channels, depth, height, width)", True),
-        ("InstanceNorm1d", (2,), "2-D (channels, length)", False),
-        ("InstanceNorm2d", (3,), "3-D (channels, height, width)", False),
-        ("InstanceNorm3d", (4,), "4-D (channels, depth, height, width)", False)):
+for _name, _ranks, _expects, _instance in (
+        ("BatchNorm1d", (1, 2), "(features,) or (channels, length)", False),
+        ("BatchNorm2d", (3,), "3-D (channels, height, width)", False),
+        ("BatchNorm3d", (4,), "4-D (channels, depth, height, width)", False),
+        ("InstanceNorm1d", (2,), "2-D (channels, length)", True),
+        ("InstanceNorm2d", (3,), "3-D (channels, height, width)", True),
+        ("InstanceNorm3d", (4,), "4-D (channels, depth, height, width)", True)):
     register()(type(_name, (BatchNorm,), {
-        "type": _name, "ranks": _ranks, "expects": _expects,
-        "args": {"num_features": Arg(optional(integer()), None), "affine": Arg(boolean, _affine)}}))
+        "type": _name, "ranks": _ranks, "expects": _expects, "instance": _instance,
+        "args": {"num_features": Arg(optional(integer()), None), "affine": Arg(boolean, not _instance),
+                 "bias": Arg(boolean, True), "track_running_stats": Arg(boolean, not _instance)}}))
+
+
+def _positive_shape(value: Any, name: str) -> tuple[int, ...]:
+    shape = shape_arg(value, name)
+    if -1 in shape:
+        raise ArgumentError(name, f"argument '{name}' must be positive sizes, got {value!r}")
+    return shape
 
 
 @register()
 class LayerNorm(TorchKind):
     type = "LayerNorm"
-    args = {"normalized_shape": Arg(shape_arg), "elementwise_affine": Arg(boolean, True),
+    args = {"normalized_shape": Arg(_positive_shape), "elementwise_affine": Arg(boolean, True),
             "bias": Arg(boolean, True)}
+    ignored = _ignoring("eps", *_DEVICE)
     summary = "normalized_shape (the trailing dimensions), elementwise_affine, bias"
 
     def output_shape(self, p, in_shapes):
@@ -336,20 +434,16 @@ class LayerNorm(TorchKind):
         return shape
 
     def weights(self, p, in_shapes, out_shape):
-        if not p["elementwise_affine"]:
-            return []
-        norm = p["normalized_shape"]
-        w = [Weight("weight", (), norm, group="ln")]
-        if p["bias"]:
-            w.append(Weight("bias", (), norm, group="ln"))
-        return w
+        return _norm_weights(p, p["normalized_shape"], "ln") if p["elementwise_affine"] else []
 
 
 @register()
 class GroupNorm(TorchKind):
     type = "GroupNorm"
-    args = {"num_groups": Arg(integer()), "num_channels": Arg(integer()), "affine": Arg(boolean, True)}
-    summary = "num_groups, num_channels, affine"
+    args = {"num_groups": Arg(integer()), "num_channels": Arg(integer()), "affine": Arg(boolean, True),
+            "bias": Arg(boolean, True)}
+    ignored = _ignoring("eps", *_DEVICE)
+    summary = "num_groups, num_channels, affine, bias"
 
     def check(self, p):
         if p["num_channels"] % p["num_groups"]:
@@ -357,12 +451,17 @@ class GroupNorm(TorchKind):
                                 f"num_groups ({p['num_groups']})")
 
     def output_shape(self, p, in_shapes):
-        _check_given(p, "num_channels", in_shapes[0][0], "number of channels")
+        # aten group_norm: the input's channels (dim 1 with the batch) split into the groups;
+        # num_channels only sizes the affine weights
+        c = in_shapes[0][0]
+        ensure(c % p["num_groups"] == 0, f"the {c} input channels are not divisible by "
+                                         f"num_groups={p['num_groups']}")
+        if p["affine"]:
+            _check_given(p, "num_channels", c, "number of channels")
         return in_shapes[0]
 
     def weights(self, p, in_shapes, out_shape):
-        c = p["num_channels"]
-        return [Weight("weight", (), (c,), group="gn"), Weight("bias", (), (c,), group="gn")] if p["affine"] else []
+        return _norm_weights(p, p["num_channels"], "gn") if p["affine"] else []
 
 
 # -- embeddings and recurrent layers ----------------------------------------------------
@@ -370,15 +469,23 @@ class GroupNorm(TorchKind):
 @register()
 class Embedding(TorchKind):
     type = "Embedding"
-    args = {"num_embeddings": Arg(integer()), "embedding_dim": Arg(integer())}
-    ignored = TORCH_IGNORED | {"padding_idx"}
-    summary = "num_embeddings, embedding_dim"
+    # _freeze (what Embedding.from_pretrained sets) makes the table non-trainable
+    args = {"num_embeddings": Arg(integer()), "embedding_dim": Arg(integer()),
+            "padding_idx": Arg(optional(integer(-(10 ** 9))), None), "_freeze": Arg(boolean, False)}
+    ignored = _ignoring("max_norm", "norm_type", "scale_grad_by_freq", "sparse", *_DEVICE)
+    summary = "num_embeddings, embedding_dim, padding_idx, _freeze"
+
+    def check(self, p):
+        n, idx = p["num_embeddings"], p["padding_idx"]
+        if idx is not None and not -n <= idx < n:
+            raise ArgumentError("padding_idx", f"padding_idx ({idx}) must be within num_embeddings "
+                                f"({-n} to {n - 1})")
 
     def output_shape(self, p, in_shapes):
         return (*in_shapes[0], p["embedding_dim"])
 
     def weights(self, p, in_shapes, out_shape):
-        return [Weight("weight", (p["num_embeddings"],), (p["embedding_dim"],))]
+        return [Weight("weight", (p["num_embeddings"],), (p["embedding_dim"],), trainable=not p["_freeze"])]
 
 
 class Recurrent(TorchKind):
@@ -387,7 +494,9 @@ class Recurrent(TorchKind):
     gates = 1
     args = {"input_size": Arg(optional(integer()), None), "hidden_size": Arg(integer()),
             "num_layers": Arg(integer(), 1), "bias": Arg(boolean, True),
-            "batch_first": Arg(boolean, False), "bidirectional": Arg(boolean, False)}
+            "batch_first": Arg(boolean, False), "bidirectional": Arg(boolean, False),
+            "dropout": Arg(_probability, 0)}
+    ignored = _ignoring(*_DEVICE)
     summary = "input_size (optional), hidden_size, num_layers, bias, batch_first, bidirectional"
 
     def hidden_out(self, p) -> int:
@@ -422,6 +531,7 @@ class Recurrent(TorchKind):
 @register()
 class RNN(Recurrent):
     type = "RNN"
+    args = {**Recurrent.args, "nonlinearity": Arg(choice("tanh", "relu"), "tanh")}
 
 
 @register()
@@ -455,6 +565,7 @@ class MultiheadAttention(TorchKind):
     args = {"embed_dim": Arg(integer()), "num_heads": Arg(integer()), "bias": Arg(boolean, True),
             "add_bias_kv": Arg(boolean, False), "kdim": Arg(optional(integer()), None),
             "vdim": Arg(optional(integer()), None), "batch_first": Arg(boolean, False)}
+    ignored = _ignoring("dropout", "add_zero_attn", *_DEVICE)
     summary = "embed_dim, num_heads, bias, add_bias_kv, kdim, vdim; inputs [query, key, value]"
 
     def check(self, p):
@@ -507,11 +618,13 @@ class MultiheadAttention(TorchKind):
 # -- padding and resizing ---------------------------------------------------------------
 
 def _torch_pad(rank: int):
-    """ZeroPad: an int, or 2*rank ints (left, right, top, bottom, front, back)."""
+    """ZeroPad: an int (every side of the last ``rank`` dimensions) or an even number of
+    ints, pairs from the last dimension backwards (left, right, top, bottom, front, back),
+    as F.pad takes them; negative values crop."""
     def convert(value: Any, name: str) -> tuple[int, ...]:
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        if isinstance(value, int) and not isinstance(value, bool):
             return (value,) * (2 * rank)
-        if isinstance(value, (list, tuple)) and len(value) == 2 * rank and all(
+        if isinstance(value, (list, tuple)) and value and len(value) % 2 == 0 and all(
                 isinstance(v, int) and not isinstance(v, bool) for v in value):
             return tuple(value)
         raise ArgumentError(name, f"argument '{name}' must be an integer or {2 * rank} integers "
@@ -525,12 +638,12 @@ class ZeroPad(TorchKind):
     summary = "padding: int or (left, right, top, bottom, ...)"
 
     def output_shape(self, p, in_shapes):
-        shape = in_shapes[0]
-        ensure(len(shape) >= self.rank, f"expects at least {self.rank} dimensions, got {fmt_shape(shape)}")
+        shape, pads = in_shapes[0], p["padding"]
+        ensure(len(pads) // 2 <= len(shape), f"padding {list(pads)} pads {len(pads) // 2} dimensions, but "
+                                             f"the input {fmt_shape(shape)} has {len(shape)} after the batch")
         out = list(shape)
-        pads = p["padding"]
         # the pads start at the last dimension: (left, right) pads the width
-        for i in range(self.rank):
+        for i in range(len(pads) // 2):
             out[-1 - i] += pads[2 * i] + pads[2 * i + 1]
         ensure(all(d >= 1 for d in out), f"negative padding {list(pads)} removes all of {fmt_shape(shape)}")
         return tuple(out)
@@ -552,27 +665,45 @@ def _scale(value: Any, name: str):
     raise ArgumentError(name, f"argument '{name}' must be a positive number or a list of them, got {value!r}")
 
 
+# F.interpolate: the spatial dimensions each mode supports (nn.Upsample cannot pass the
+# antialias=True that 'lanczos' needs, so it always fails there)
+_UPSAMPLE_MODES = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "area": (1, 2, 3), "linear": (1,),
+                   "bilinear": (2,), "bicubic": (2,), "trilinear": (3,)}
+
+
 @register()
 class Upsample(TorchKind):
     type = "Upsample"
-    args = {"size": Arg(optional(_scale), None), "scale_factor": Arg(optional(_scale), None)}
-    summary = "size or scale_factor"
+    args = {"size": Arg(optional(_scale), None), "scale_factor": Arg(optional(_scale), None),
+            "mode": Arg(choice(*_UPSAMPLE_MODES), "nearest"), "align_corners": Arg(optional(boolean), None),
+            "recompute_scale_factor": Arg(optional(boolean), None)}
+    summary = "size or scale_factor, mode"
 
     def check(self, p):
         if (p["size"] is None) == (p["scale_factor"] is None):
             raise ArgumentError("size", "give exactly one of size and scale_factor")
+        if p["align_corners"] is not None and p["mode"] in ("nearest", "nearest-exact", "area"):
+            raise ArgumentError("align_corners", "align_corners can only be set with the interpolating modes "
+                                "linear, bilinear, bicubic and trilinear")
+        if p["recompute_scale_factor"] and p["size"] is not None:
+            raise ArgumentError("recompute_scale_factor", "recompute_scale_factor is not meaningful with "
+                                "an explicit size")
 
     def output_shape(self, p, in_shapes):
         shape = in_shapes[0]
         ensure(2 <= len(shape) <= 4, f"expects a (channels, ...) input with 1 to 3 spatial dimensions, "
                                      f"got {fmt_shape(shape)}")
         spatial = shape[1:]
+        ensure(len(spatial) in _UPSAMPLE_MODES[p["mode"]],
+               f"mode '{p['mode']}' needs {' or '.join(str(n) for n in _UPSAMPLE_MODES[p['mode']])} spatial "
+               f"dimension(s), got {fmt_shape(shape)}")
         value = p["size"] if p["size"] is not None else p["scale_factor"]
         values = value if isinstance(value, tuple) else (value,) * len(spatial)
         ensure(len(values) == len(spatial), f"{len(values)} sizes for {len(spatial)} spatial dimensions")
         if p["size"] is not None:
             ensure(all(isinstance(v, int) for v in values), "size must be whole numbers")
             return (shape[0], *values)
+        # floor(size * scale) in double precision, as upsample's compute_output_size
         return (shape[0], *(int(n * s // 1) for n, s in zip(spatial, values)))
 
 
@@ -584,6 +715,10 @@ class Elementwise(TorchKind):
     summary = "inputs: [a, b, ...] (torch.add / torch.mul, broadcasting)"
 
     def output_shape(self, p, in_shapes):
+        # the batch dimension leads every tensor: inputs of different ranks would broadcast a
+        # feature dimension against the batch, so they must have the same rank
+        ensure(len({len(s) for s in in_shapes}) == 1, f"{self.type} needs inputs of the same rank, got "
+               + " and ".join(fmt_shape(s) for s in in_shapes))
         return broadcast(in_shapes, self.type)
 
 
