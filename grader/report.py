@@ -350,6 +350,7 @@ def report_view(result: Result, exercise: Exercise) -> dict[str, Any]:
         "reveal_note": REVEAL_NOTES[reveal],
         "show_expected": reveal == "answers",
         "show_points": reveal != "nothing",
+        "verdict_heading": "status" if reveal == "nothing" else "verdict",
         "note_columns": 3 + (reveal == "answers") + (reveal != "nothing"),
         "score": _score(result, exercise, reveal),
         "tally": _tally(rows),
