@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -102,14 +103,15 @@ def _quote(text: str) -> str:
 # A number with thousands separators (one kind per number; a dot before exactly three
 # digits is a separator, since counts are whole), a decimal, a whole number, an operator.
 _TOKEN = re.compile(r"""\s*(?:
-    (?P<group>[1-9][0-9]{0,2}(?P<sep>[,'_. ])[0-9]{3}(?:(?P=sep)[0-9]{3})*)(?![0-9])
-  | (?P<dec>[0-9]+\.[0-9]+)
-  | (?P<int>[0-9]+)
-  | (?P<op>[-+*/x()])
-  | (?P<bad>\S)
+    ([1-9][0-9]{0,2}([,'_. ])[0-9]{3}(?:\2[0-9]{3})*)(?![0-9])
+  | ([0-9]+\.[0-9]+)
+  | ([0-9]+)
+  | ([-+*/x()])
+  | (\S)
 )""", re.X)
 _STRIP_SEPARATORS = str.maketrans("", "", ",'_. ")
-_OPERATORS = frozenset("+-*/x")
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "x": 2, "/": 2, "neg": 3}
+_TOO_LARGE = f"numbers must stay below 10**{len(str(LIMIT)) - 1}"
 
 
 def _check(value):
@@ -118,113 +120,114 @@ def _check(value):
             return value
     elif -LIMIT < value.numerator < LIMIT and value.denominator < LIMIT:
         return value
-    raise _Unreadable(f"numbers must stay below 10**{len(str(LIMIT)) - 1}")
+    raise _Unreadable(_TOO_LARGE)
 
 
-def _tokenize(text: str) -> list[tuple[str, object]]:
+def _tokenize(text: str) -> list:
+    """Numbers as int or Fraction, operators and parentheses as one-character strings."""
     if len(text) > MAX_EXPRESSION:
         raise _Unreadable(f"too long ({len(text)} characters, at most {MAX_EXPRESSION})")
-    tokens: list[tuple[str, object]] = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup if m.lastgroup != "sep" else "group"
-        if kind == "op":
-            tokens.append((m.group("op"), None))
-        elif kind == "int":
-            tokens.append(("num", _check(int(m.group("int")))))
-        elif kind == "group":
-            tokens.append(("num", _check(int(m.group("group").translate(_STRIP_SEPARATORS)))))
-        elif kind == "dec":
-            tokens.append(("num", _check(Fraction(m.group("dec")))))
-        elif m.group("bad") == "^":
+    tokens: list = []
+    for grouped, _, decimal, whole, op, bad in _TOKEN.findall(text):
+        if op:
+            tokens.append(op)
+        elif whole:
+            value = int(whole)
+            if value >= LIMIT:
+                raise _Unreadable(_TOO_LARGE)
+            tokens.append(value)
+        elif grouped:
+            tokens.append(_check(int(grouped.translate(_STRIP_SEPARATORS))))
+        elif decimal:
+            tokens.append(_check(Fraction(decimal)))
+        elif bad == "^":
             raise _Unreadable("unexpected '^' (powers are written out: 3*3, not 3^2)")
-        else:
-            raise _Unreadable(f"unexpected '{m.group('bad')}'")
+        elif bad:
+            raise _Unreadable(f"unexpected '{bad}'")
     if not tokens:
         raise _Unreadable("no number")
     return tokens
 
 
-class _Parser:
-    """expr := term (('+'|'-') term)* ; term := unary (('*'|'x'|'/') unary)* ;
-    unary := ('+'|'-')* atom ; atom := number | '(' expr ')'."""
-
-    __slots__ = ("tokens", "pos", "depth", "out")
-
-    def __init__(self, tokens):
-        self.tokens = tokens
-        self.pos = 0
-        self.depth = 0
-        self.out: list[str] = []   # the canonical spelling, built while parsing
-
-    def peek(self) -> str | None:
-        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
-
-    def parse(self):
-        value = self.expr()
-        if self.pos != len(self.tokens):
-            kind = self.peek()
-            raise _Unreadable("unbalanced parentheses" if kind == ")" else
-                              "an operator is missing between two numbers or parentheses" if kind in ("num", "(") else
-                              f"unexpected '{kind}'")
-        return value, "".join(self.out)
-
-    def expr(self):
-        value = self.term()
-        while (op := self.peek()) in ("+", "-"):
-            self.pos += 1
-            self.out.append(op)
-            right = self.term()
-            value = _check(value + right if op == "+" else value - right)
+def _apply(op: str, left, right):
+    if op == "+":
+        value = left + right
+    elif op == "-":
+        value = left - right
+    elif op != "/":
+        value = left * right
+    elif right == 0:
+        raise _Unreadable("division by zero")
+    elif type(left) is int and type(right) is int and left % right == 0:
+        return left // right
+    else:
+        value = Fraction(left) / right
+    if type(value) is int and -LIMIT < value < LIMIT:
         return value
+    return _check(value)
 
-    def term(self):
-        value = self.unary()
-        while (op := self.peek()) in ("*", "x", "/"):
-            self.pos += 1
-            self.out.append("/" if op == "/" else "*")
-            right = self.unary()
-            if op != "/":
-                value = _check(value * right)
-            elif right == 0:
-                raise _Unreadable("division by zero")
-            elif isinstance(value, int) and isinstance(right, int) and value % right == 0:
-                value = value // right
-            else:
-                value = _check(Fraction(value) / right)
-        return value
 
-    def unary(self):
-        negative = False
-        while (op := self.peek()) in ("+", "-"):
-            self.pos += 1
-            self.out.append(op)
-            negative ^= op == "-"
-        value = self.atom()
-        return -value if negative else value
+def _reduce(values: list, ops: list, precedence: int) -> None:
+    """Apply the operators on the stack that bind at least as tightly as `precedence`."""
+    while ops and ops[-1] != "(" and _PRECEDENCE[ops[-1]] >= precedence:
+        op = ops.pop()
+        if op == "neg":
+            values[-1] = -values[-1]
+        else:
+            right = values.pop()
+            values[-1] = _apply(op, values[-1], right)
 
-    def atom(self):
-        kind = self.peek()
-        if kind == "num":
-            value = self.tokens[self.pos][1]
-            self.pos += 1
-            self.out.append(str(value) if isinstance(value, int) else _decimal(value))
-            return value
-        if kind == "(":
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise _Unreadable(f"parentheses nested more than {MAX_DEPTH} deep")
-            self.pos += 1
-            self.out.append("(")
-            value = self.expr()
-            if self.peek() != ")":
+
+def _run(tokens: list):
+    """Evaluate with operator precedence, left to right (no recursion, so no stack to exhaust).
+
+    expr := term (('+'|'-') term)* ; term := unary (('*'|'x'|'/') unary)* ;
+    unary := ('+'|'-')* atom ; atom := number | '(' expr ')'.
+    """
+    values: list = []
+    ops: list = []
+    depth = 0
+    operand = True  # expecting a number, a sign or '('
+    for tok in tokens:
+        if type(tok) is not str:
+            if not operand:
+                raise _Unreadable("an operator is missing between two numbers or parentheses")
+            values.append(tok)
+            operand = False
+        elif operand:
+            if tok == "(":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _Unreadable(f"parentheses nested more than {MAX_DEPTH} deep")
+                ops.append("(")
+            elif tok == "-":
+                ops.append("neg")
+            elif tok != "+":
+                raise _Unreadable("unbalanced parentheses" if tok == ")" else f"'{tok}' where a number is expected")
+        elif tok == ")":
+            _reduce(values, ops, 0)
+            if not ops:
                 raise _Unreadable("unbalanced parentheses")
-            self.pos += 1
-            self.out.append(")")
-            self.depth -= 1
-            return value
-        if kind is None:
-            raise _Unreadable("it ends where a number is expected")
-        raise _Unreadable("unbalanced parentheses" if kind == ")" else f"'{kind}' where a number is expected")
+            ops.pop()
+            depth -= 1
+        elif tok == "(":
+            raise _Unreadable("an operator is missing between two numbers or parentheses")
+        else:
+            _reduce(values, ops, _PRECEDENCE[tok])
+            ops.append(tok)
+            operand = True
+    if operand:
+        raise _Unreadable("it ends where a number is expected")
+    _reduce(values, ops, 0)
+    if ops:
+        raise _Unreadable("unbalanced parentheses")
+    return values[0]
+
+
+def _spelling(tok) -> str:
+    if type(tok) is str:
+        return "*" if tok == "x" else tok
+    return str(tok) if type(tok) is int else _decimal(tok)
 
 
 def _decimal(value: Fraction) -> str:
@@ -235,15 +238,19 @@ def _decimal(value: Fraction) -> str:
         rest *= 10
         digit, rest = divmod(rest, 1)
         digits += str(digit)
+    if len(digits) == 3:
+        digits += "0"  # 1.125 would read as 1,125: a dot before three digits separates thousands
     return f"{whole}.{digits}" if digits else str(whole)
 
 
 def _compile(text: str) -> tuple[int | Fraction, str, bool]:
     """(value, canonical spelling, whether it has an operator) of an arithmetic text."""
     tokens = _tokenize(text)
-    value, canonical = _Parser(tokens).parse()
-    has_operator = any(kind in _OPERATORS for kind, _ in tokens)
-    return value, canonical, has_operator
+    value = _run(tokens)
+    if len(tokens) == 1:
+        return value, _spelling(tokens[0]), False
+    canonical = "".join(map(_spelling, tokens))
+    return value, canonical, any(tok in _PRECEDENCE for tok in tokens if type(tok) is str)
 
 
 def evaluate(expression: str) -> Fraction:
@@ -321,6 +328,7 @@ def _runs(text: str) -> list[str]:
 
 # ---------------------------------------------------------------------------- counts
 _PLAIN = re.compile(r"[0-9]{1,15}")
+_GROUPED = re.compile(r"[1-9][0-9]{0,2}([,'_. ])[0-9]{3}(?:\1[0-9]{3}){0,3}")
 _DASHES = re.compile(r"-{1,3}")
 _BULLET = re.compile(r"^\s*-\s+(?=[0-9(])")
 _ZERO_WORDS = frozenset({"zero", "no params", "no parameters"})
@@ -345,6 +353,9 @@ def _count(text) -> ParsedCount:
     if len(text) > MAX_TEXT:
         raise _Unreadable(f"too long ({len(text)} characters, at most {MAX_TEXT})")
     t = _normalize(text)
+    grouped = _GROUPED.fullmatch(t)
+    if grouped:  # 1,792 and 9'248, kept fast
+        return ParsedCount(_check(int(t.translate(_STRIP_SEPARATORS))), None, None)
     if _DASHES.fullmatch(t) or t.lower() in _ZERO_WORDS:
         return ParsedCount(0, None, None)
     t = t.replace("->", "=").replace("=>", "=")
@@ -394,8 +405,9 @@ def _stated_count(run: str) -> ParsedCount:
 
 def _show(value: Fraction) -> str:
     """3/2 as 1.5 when it is a short decimal, else as a fraction."""
-    scaled = value * 10 ** 6
-    return f"{float(value):g}" if scaled.denominator == 1 else str(value)
+    if (value * 10 ** 6).denominator != 1:
+        return str(value)
+    return str(Decimal(value.numerator) / Decimal(value.denominator))
 
 
 def _whole(value) -> int:
