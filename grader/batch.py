@@ -1,9 +1,9 @@
 """Grading a whole class: ``grader grade EXERCISE PATH... --out DIR``.
 
-Submissions are found in folders, globs and files; graded in parallel processes; a bad
-submission is listed with its reason and never stops the run. Every output is written
-atomically (a temporary file renamed into place), and the same inputs give
-byte-identical outputs: no clocks, sorted inputs, stable names.
+Submissions are found in folders, globs and files; graded in parallel processes, each of
+which writes its reports itself; a bad submission is listed with its reason and never
+stops the run. Every output is written atomically (a temporary file renamed into place),
+and the same inputs give byte-identical outputs: no clocks, sorted inputs, stable names.
 """
 from __future__ import annotations
 
@@ -17,14 +17,19 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .answers import Identity
 from .errors import GraderError
-from .exercise import Exercise, build, choose_variables, load_exercise
+from .exercise import Exercise, load_exercise
 from .result import Result
 
-IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".DS_Store"}
+IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".DS_Store", "Thumbs.db"}
+#: Gradescope's metadata sits beside the submission: it is read for the identity, not graded
+METADATA_NAMES = {"submission_metadata.json"}
+REPORTS = "reports"
+OVERVIEW = "index.html"
+MAX_NAME = 80
 
 
 @dataclass(frozen=True)
@@ -37,29 +42,36 @@ class Options:
     max_bytes: int = 20_000_000
     assignment_title: str | None = None
     assignment_id: str | None = None
-    graded_at: datetime | None = None
+    graded_at: datetime | None = None      # Moodle's "Last modified (grade)"; default: newest input
 
 
 @dataclass
 class Outcome:
     results: list[Result]
-    reports: dict[int, str]                       # index in results -> report file name (relative)
+    reports: dict[int, str]                       # index in results -> report file (relative to out)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): not submissions
     warnings: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
+    @property
+    def ungradable(self) -> list[Result]:
+        return [r for r in self.results if not r.gradable]
+
 
 # -- finding submissions -----------------------------------------------------------------
 
-def discover(paths: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+def discover(paths: Sequence[str], exclude: Path | None = None
+             ) -> tuple[list[Path], list[tuple[str, str]]]:
     """Submission files from files, folders (recursively) and glob patterns, sorted.
 
-    Files named explicitly are always submissions (an unreadable one is reported as
-    such); inside folders, files of other kinds are listed as skipped.
+    Files named explicitly are always submissions (an unreadable one is reported as such);
+    inside folders, hidden files and folders and ``__MACOSX`` are ignored and files of other
+    kinds are listed as skipped. Anything under ``exclude`` (the output folder) is left out.
     """
     from .readers import SUFFIXES
 
+    excluded = exclude.resolve() if exclude is not None else None
     found: dict[str, Path] = {}
     skipped: list[tuple[str, str]] = []
     for pattern in paths:
@@ -68,129 +80,45 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
             skipped.append((pattern, "no file matches this pattern"))
         for match in matches:
             path = Path(match)
-            if path.is_dir():
-                for sub in sorted(_walk(path)):
-                    if sub.suffix.lower() in SUFFIXES:
-                        found.setdefault(str(sub), sub)
-                    elif sub.name != "submission_metadata.json":
-                        skipped.append((str(sub), f"not a submission format ({sub.suffix or 'no extension'})"))
-            else:
+            if _inside(path, excluded):
+                continue
+            if not path.is_dir():
+                if glob.has_magic(pattern) and _ignored(path):
+                    continue
                 found.setdefault(str(path), path)
-    return sorted(found.values(), key=lambda p: str(p)), skipped
+                continue
+            for sub in _walk(path):
+                if _inside(sub, excluded):
+                    continue
+                if sub.suffix.lower() in SUFFIXES and sub.name not in METADATA_NAMES:
+                    found.setdefault(str(sub), sub)
+                elif sub.name not in METADATA_NAMES:
+                    skipped.append((str(sub), f"not a submission ({sub.suffix or 'no extension'} file)"))
+    return sorted(found.values(), key=str), sorted(set(skipped))
 
 
 def _walk(folder: Path) -> Iterable[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in IGNORED_NAMES and not d.startswith("."))
-        for name in files:
+        for name in sorted(files):
             if name not in IGNORED_NAMES and not name.startswith("."):
                 yield Path(root) / name
 
 
-# -- grading one file (runs in worker processes) -------------------------------------------
-
-class _Worker:
-    """Per-process state: the exercise (and its variants), parsed once."""
-
-    def __init__(self, exercise_path: str, templates: str | None, max_bytes: int):
-        from .exercise import _document
-        from .yamlsource import read_text
-        self.exercise_path = exercise_path
-        self.exercise = load_exercise(exercise_path)
-        self.doc = _document(read_text(exercise_path), exercise_path)
-        self.has_variables = bool(self.exercise.variables)
-        self.variants: dict[tuple, Exercise] = {}
-        self.templates = templates
-        self.max_bytes = max_bytes
-
-    def exercise_for(self, student: str) -> Exercise:
-        if not self.has_variables:
-            return self.exercise
-        values = choose_variables(self.doc, self.exercise_path, student)
-        key = tuple(sorted(values.items()))
-        if key not in self.variants:
-            self.variants[key] = build(self.doc, self.exercise_path, values, student)
-        return self.variants[key]
-
-    def grade_file(self, path: str, display: str) -> list[tuple[Result, str]]:
-        from .grading import grade
-        from .readers import read_path
-        from .readers.identity import identify
-        from .report import render_report
-
-        try:
-            all_answers = read_path(path, self.exercise, max_bytes=self.max_bytes, display=display)
-        except GraderError as exc:
-            try:
-                identity = identify(path)
-            except GraderError:
-                identity = Identity(student=Path(path).stem)
-            result = ungradable(self.exercise, display, identity, exc)
-            return [(result, render_report(result, self.exercise, self.templates))]
-        out = []
-        for answers in all_answers:
-            exercise = self.exercise_for(answers.identity.student)
-            result = grade(exercise, answers)
-            out.append((result, render_report(result, exercise, self.templates)))
-        return out
+def _ignored(path: Path) -> bool:
+    """A glob such as ``**/*.ipynb`` also walks into ``__MACOSX`` and hidden folders."""
+    return any(part in IGNORED_NAMES or (part.startswith(".") and part not in (".", ".."))
+               for part in path.parts)
 
 
-def ungradable(exercise: Exercise, submission: str, identity: Identity, error: Exception) -> Result:
-    message = error.message if isinstance(error, GraderError) else str(error)
-    return Result(exercise=exercise.id, submission=submission, identity=identity, errors=[message],
-                  max_score=exercise.max_score)
-
-
-_STATE: _Worker | None = None
-
-
-def _init(exercise_path: str, templates: str | None, max_bytes: int) -> None:
-    global _STATE
-    _STATE = _Worker(exercise_path, templates, max_bytes)
-
-
-def _run(job: tuple[str, str]) -> list[tuple[Result, str]]:
-    assert _STATE is not None
+def _inside(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
     try:
-        return _STATE.grade_file(*job)
-    except Exception as exc:  # noqa: BLE001 - the batch boundary: one file never stops a class
-        identity = Identity(student=Path(job[0]).stem)
-        error = GraderError(f"internal error while grading ({type(exc).__name__}: {exc}); "
-                            "please report it with this file")
-        result = ungradable(_STATE.exercise, job[1], identity, error)
-        from .report import render_report
-        return [(result, render_report(result, _STATE.exercise, _STATE.templates))]
-
-
-# -- the whole run -------------------------------------------------------------------------
-
-def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
-                progress: Callable[[int, int], None] | None = None) -> Outcome:
-    """Grade every submission under ``paths`` and write the outputs into ``options.out``."""
-    started = time.perf_counter()
-    exercise = load_exercise(exercise_path)
-    files, skipped = discover(paths)
-    jobs = [(str(p), _display(p, paths)) for p in files]
-    pairs: list[tuple[Result, str]] = []
-    workers = options.jobs or os.cpu_count() or 1
-    if workers == 1 or len(jobs) < 8:
-        _init(exercise_path, options.templates, options.max_bytes)
-        for i, job in enumerate(jobs, 1):
-            pairs += _run(job)
-            if progress:
-                progress(i, len(jobs))
-    else:
-        chunk = max(1, min(64, len(jobs) // (workers * 8)))
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init,
-                                 initargs=(exercise_path, options.templates, options.max_bytes)) as pool:
-            for i, part in enumerate(pool.map(_run, jobs, chunksize=chunk), 1):
-                pairs += part
-                if progress:
-                    progress(i, len(jobs))
-    outcome = Outcome(results=[r for r, _ in pairs], reports={}, skipped=skipped)
-    _write_outputs(exercise, pairs, outcome, options, files)
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+        path.resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
 
 
 def _display(path: Path, roots: Sequence[str]) -> str:
@@ -205,77 +133,284 @@ def _display(path: Path, roots: Sequence[str]) -> str:
     return str(path)
 
 
+# -- grading one file (runs in worker processes) -------------------------------------------
+
+class Grader:
+    """Per-process state: the exercise (and its variants), parsed once; grades one file and
+    writes its reports into a staging name the parent renames."""
+
+    def __init__(self, exercise_path: str, out: Path, templates: str | None, max_bytes: int):
+        from .exercise import _build_variant, _document, choose_variables
+        from .yamlsource import read_text
+
+        self.exercise = load_exercise(exercise_path)
+        self.out = out
+        self.templates = templates
+        self.max_bytes = max_bytes
+        self._variants: dict[tuple, Exercise] = {}
+        self._variant_of = None
+        if self.exercise.variables:
+            doc = _document(read_text(exercise_path), exercise_path)
+
+            def variant(student: str) -> Exercise:
+                values = choose_variables(doc, exercise_path, student)
+                key = tuple(sorted(values.items()))
+                if key not in self._variants:
+                    self._variants[key] = _build_variant(doc, exercise_path, values, student)
+                return self._variants[key]
+            self._variant_of = variant
+
+    def exercise_for(self, student: str) -> Exercise:
+        return self._variant_of(student) if self._variant_of else self.exercise
+
+    def grade_file(self, path: str, display: str) -> list[Result]:
+        """Every submission in one file (a form export holds many); never raises GraderError."""
+        from .grading import grade
+        from .readers import read_path
+
+        try:
+            all_answers = read_path(path, self.exercise, max_bytes=self.max_bytes, display=display)
+        except GraderError as exc:
+            return [ungradable(self.exercise, display, _identity(path), exc)]
+        results = []
+        for answers in all_answers:
+            try:
+                exercise = self.exercise_for(answers.identity.student)
+            except GraderError as exc:  # this student's variant is no valid model
+                results.append(ungradable(self.exercise, display, answers.identity, exc))
+                continue
+            results.append(grade(exercise, answers))
+        return results
+
+    def report(self, result: Result) -> str:
+        from .report import render, report_view
+
+        exercise = self.exercise_for(result.student) if result.gradable else self.exercise
+        view = report_view(result, exercise)
+        view["overview"] = {"href": f"../{OVERVIEW}"}
+        return render("class_report.html.j2", view, self.templates)
+
+    def run(self, job: tuple[int, str, str]) -> list[tuple[Result, str]]:
+        """Grade job ``(number, path, display)``; write each report to a staging file."""
+        number, path, display = job
+        try:
+            results = self.grade_file(path, display)
+        except Exception as exc:  # noqa: BLE001 - the batch boundary: one file never stops a class
+            results = [_internal_error(self.exercise, path, display, exc)]
+        staged = []
+        for k, result in enumerate(results):
+            try:
+                html = self.report(result)
+            except GraderError:
+                raise  # a broken --templates folder: every report would fail the same way
+            except Exception as exc:  # noqa: BLE001
+                result = _internal_error(self.exercise, path, display, exc)
+                html = self.report(result)
+            stage = self.out / REPORTS / f".stage-{number}-{k}.html.tmp"
+            with open(stage, "w", encoding="utf-8", newline="") as fh:  # renamed into place later
+                fh.write(html)
+            staged.append((result, str(stage)))
+        return staged
+
+
+def ungradable(exercise: Exercise, submission: str, identity: Identity, error: Exception) -> Result:
+    """The Result of a submission that could not be read: no items, the reason in ``errors``."""
+    message = error.message if isinstance(error, GraderError) else str(error)
+    return Result(exercise=exercise.id, submission=submission, identity=identity, errors=[message],
+                  max_score=exercise.max_score, reveal=exercise.grading.reveal)
+
+
+def _identity(path: str) -> Identity:
+    from .readers.identity import identify
+    try:
+        return identify(path)
+    except GraderError:
+        return Identity(student=Path(path).stem)
+
+
+def _internal_error(exercise: Exercise, path: str, display: str, exc: Exception) -> Result:
+    error = GraderError(f"internal error while grading ({type(exc).__name__}: {exc}); "
+                        "please report it with this file")
+    return ungradable(exercise, display, _identity(path), error)
+
+
+_GRADER: Grader | None = None
+
+
+def _init(exercise_path: str, out: Path, templates: str | None, max_bytes: int) -> None:
+    global _GRADER
+    _GRADER = Grader(exercise_path, out, templates, max_bytes)
+
+
+def _run(job: tuple[int, str, str]) -> list[tuple[Result, str]]:
+    assert _GRADER is not None
+    return _GRADER.run(job)
+
+
+# -- the whole run -------------------------------------------------------------------------
+
+def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
+                progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Grade every submission under ``paths`` and write the outputs into ``options.out``.
+
+    Raises GraderError only for an invalid exercise, an unusable output folder or a broken
+    template; a bad submission is an ungradable Result with its reason.
+    """
+    started = time.perf_counter()
+    exercise = load_exercise(exercise_path)
+    out = Path(options.out)
+    _prepare(out)
+    files, skipped = discover(paths, exclude=out)
+    jobs = [(n, str(p), _display(p, paths)) for n, p in enumerate(files)]
+    staged: list[tuple[Result, str]] = []
+    workers = min(options.jobs or os.cpu_count() or 1, max(1, len(jobs) // 4))
+    init = (exercise_path, out, options.templates, options.max_bytes)
+    try:
+        if workers <= 1:
+            _init(*init)
+            for i, job in enumerate(jobs, 1):
+                staged += _run(job)
+                if progress:
+                    progress(i, len(jobs))
+        else:
+            chunk = max(1, min(32, len(jobs) // (workers * 16)))
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=init) as pool:
+                for i, part in enumerate(pool.map(_run, jobs, chunksize=chunk), 1):
+                    staged += part
+                    if progress:
+                        progress(i, len(jobs))
+    except BaseException:
+        _remove_staged(out)
+        raise
+    outcome = Outcome(results=[r for r, _ in staged], reports={}, skipped=skipped)
+    _place_reports(out, staged, outcome)
+    _write_outputs(exercise, outcome, options, files)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _prepare(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise GraderError("the output folder is a file (--out)", file=str(out))
+    try:
+        (out / REPORTS).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GraderError(f"cannot create the output folder: {exc.strerror or exc}", file=str(out)) from None
+    _remove_staged(out)
+
+
+def _remove_staged(out: Path) -> None:
+    """Temporary files a crashed or interrupted run left behind (only grader's own names)."""
+    for folder in (out, out / REPORTS):
+        for tmp in folder.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
 def report_name(result: Result, taken: set[str]) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", result.identity.student).strip("._") or "submission"
+    """``reports/<student>.html``: a safe, unique (also on case-insensitive disks) name."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", result.identity.student).strip("._-")[:MAX_NAME] or "submission"
     name, n = f"{stem}.html", 1
-    while name in taken:
+    while name.lower() in taken:
         n += 1
         name = f"{stem}-{n}.html"
-    taken.add(name)
-    return name
+    taken.add(name.lower())
+    return f"{REPORTS}/{name}"
 
 
-def _write_outputs(exercise: Exercise, pairs: list[tuple[Result, str]], outcome: Outcome,
-                   options: Options, files: Sequence[Path]) -> None:
+def _place_reports(out: Path, staged: list[tuple[Result, str]], outcome: Outcome) -> None:
+    """Rename the staged reports to their final names; remove reports of an earlier run that
+    this run did not write (named in its results.json), so the folder matches the overview."""
+    previous = _previous_reports(out)
+    taken: set[str] = set()
+    for index, (result, stage) in enumerate(staged):
+        name = report_name(result, taken)
+        os.replace(stage, out / name)
+        outcome.reports[index] = name
+    for name in previous - set(outcome.reports.values()):
+        (out / name).unlink(missing_ok=True)
+
+
+def _previous_reports(out: Path) -> set[str]:
+    try:
+        data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        names = {entry["report"] for entry in data if isinstance(entry, dict)}
+    except (OSError, ValueError, TypeError, KeyError):
+        return set()
+    return {n for n in names if isinstance(n, str) and re.fullmatch(rf"{REPORTS}/[A-Za-z0-9._-]+\.html", n)}
+
+
+def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, files: Sequence[Path]) -> None:
     from . import gradebook
     from .overview import render_overview
 
-    out = options.out
-    (out / "reports").mkdir(parents=True, exist_ok=True)
-    taken: set[str] = set()
-    for index, (result, html) in enumerate(pairs):
-        name = "reports/" + report_name(result, taken)
-        outcome.reports[index] = name
-        write_atomic(out / name, html)
+    out = Path(options.out)
     results = outcome.results
-    payload = [r.to_json(exercise.grading.reveal) for r in results]
-    for entry, index in zip(payload, range(len(results))):
+    payload = []
+    for index, result in enumerate(results):
+        entry = result.to_json()
         entry["report"] = outcome.reports[index]
+        payload.append(entry)
     write_atomic(out / "results.json", json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     outcome.written.append("results.json")
 
     graded_at = options.graded_at or _newest_mtime(files)
-    book_options = gradebook.GradebookOptions(options.assignment_title, options.assignment_id, graded_at)
+    book = gradebook.GradebookOptions(options.assignment_title, options.assignment_id, graded_at)
     for fmt in options.gradebook:
         if fmt == "csv":
             text, left_out = gradebook.plain_csv(results, exercise), []
         elif fmt == "canvas":
-            text, left_out = gradebook.canvas_csv(results, exercise, book_options)
+            text, left_out = gradebook.canvas_csv(results, exercise, book)
+        elif fmt == "moodle":
+            text, left_out = gradebook.moodle_csv(results, exercise, book)
         else:
-            text, left_out = gradebook.moodle_csv(results, exercise, book_options)
-        name = f"gradebook-{fmt}.csv" if fmt != "csv" else "gradebook.csv"
+            raise GraderError(f"unknown gradebook format '{fmt}' (one of {', '.join(gradebook.FORMATS)})")
+        name = "gradebook.csv" if fmt == "csv" else f"gradebook-{fmt}.csv"
         write_atomic(out / name, text)
         outcome.written.append(name)
         outcome.warnings += [f"{name}: left out {item}" for item in left_out]
     if options.gradescope:
         for index, result in enumerate(results):
-            stem = Path(outcome.reports[index]).stem
+            folder = Path(outcome.reports[index]).stem
             data = gradebook.gradescope_results(result, exercise)
-            write_atomic(out / "gradescope" / stem / "results.json", json.dumps(data, indent=1) + "\n")
+            write_atomic(out / "gradescope" / folder / "results.json", json.dumps(data, indent=1) + "\n",
+                         durable=False)
         outcome.written.append("gradescope/")
-    write_atomic(out / "index.html", render_overview(exercise, outcome, options.templates))
-    outcome.written.append("index.html")
+    write_atomic(out / OVERVIEW, render_overview(exercise, outcome, options.templates))
+    outcome.written.append(OVERVIEW)
 
 
 def _newest_mtime(files: Sequence[Path]) -> datetime:
     """The worksheet's grade time: the newest input file, so re-runs write the same bytes."""
-    stamps = [p.stat().st_mtime for p in files if p.exists()]
-    return datetime.fromtimestamp(max(stamps)) if stamps else datetime(2000, 1, 1)
+    stamps = []
+    for p in files:
+        try:
+            stamps.append(p.stat().st_mtime)
+        except OSError:
+            continue
+    return datetime.fromtimestamp(int(max(stamps))) if stamps else datetime(2000, 1, 1)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
+def write_atomic(path: Path, text: str, durable: bool = True) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: readers see the old
+    file or the new one, never a part. ``durable`` also flushes it to disk before the rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class ProgressBar:
     """A one-line progress bar on a terminal; silent elsewhere (logs stay quiet)."""
 
-    def __init__(self, stream=sys.stderr, label: str = "grading"):
+    def __init__(self, stream: Any = sys.stderr, label: str = "grading"):
         self.stream = stream
         self.enabled = hasattr(stream, "isatty") and stream.isatty()
         self.label = label
