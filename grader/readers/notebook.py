@@ -34,10 +34,12 @@ def read_notebook(data: bytes, shown: str, exercise: Exercise, identity: Identit
     problems: list[str] = []
     for strategy in (_from_tagged_cells, _from_tables, _from_summaries):
         found = strategy(cells, exercise, problems)
-        if found is not None:
+        if found is not None and found.values:
             answers.source, answers.values = found.source, found.values
             answers.notes = problems + found.notes
             return answers
+        if found is not None:  # rows that matched no layer: say so, and look further
+            problems.extend(found.notes)
     answers.errors = problems + [NOTHING_FOUND]
     return answers
 
