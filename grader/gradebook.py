@@ -142,18 +142,19 @@ def moodle_csv(results: Sequence[Result], exercise: Exercise, options: Gradebook
 
 def gradescope_results(result: Result, exercise: Exercise) -> dict:
     """Gradescope's ``/autograder/results/results.json`` for one submission."""
-    data = result.to_json(exercise.grading.reveal)
+    reveal = exercise.grading.reveal
+    # with reveal 'nothing' Gradescope shows students nothing until the instructor publishes
+    visibility = "after_published" if reveal == "nothing" else "visible"
     tests = []
-    for n, item in enumerate(data["items"], 1):
-        name = f"{item['layer']}: {item['quantity'].replace('_', ' ')}" if item["layer"] else \
-            item["quantity"].replace("_", " ")
-        test = {"name": name, "number": f"1.{n}", "score": item["points"], "max_score": item["max_points"],
-                "output": item.get("feedback") or "", "visibility": "visible"}
-        if exercise.grading.reveal != "nothing":
-            test["status"] = "passed" if item["points"] >= item["max_points"] else "failed"
+    for n, item in enumerate(result.items, 1):
+        name = f"{item.layer}: {item.quantity.replace('_', ' ')}" if item.layer else item.quantity.replace("_", " ")
+        test = {"name": name, "number": f"1.{n}", "score": float(item.points), "max_score": float(item.max_points),
+                "output": item.feedback_for(reveal), "visibility": visibility}
+        if reveal != "nothing":
+            test["status"] = "passed" if item.points >= item.max_points else "failed"
         tests.append(test)
-    out = {"score": float(result.score), "output": short_feedback(result, exercise.grading.reveal),
-           "output_format": "text", "visibility": "visible", "tests": tests,
+    out = {"score": float(result.score), "output": short_feedback(result, reveal),
+           "output_format": "text", "visibility": visibility, "tests": tests,
            "extra_data": {"exercise": exercise.id, "submission": result.submission}}
     if not result.gradable:
         out["output"] = "Your submission could not be graded: " + "; ".join(result.errors)

@@ -87,7 +87,8 @@ class Item:
         return {"layer": self.layer, "quantity": self.quantity, "answer": self.answer,
                 "expected": _json_value(self.expected) if answers else None,
                 "status": self.status if shown else RECEIVED,
-                "points": points(self.points), "max_points": points(self.max_points),
+                # points per item would tell which answers are right; the score stays for pipelines
+                "points": points(self.points) if shown else None, "max_points": points(self.max_points),
                 "mistake": self.mistake if reveal != "nothing" else None,
                 "feedback": self.feedback_for(reveal),
                 "formula": self.formula if answers else None,

@@ -137,3 +137,30 @@ def test_one_row_per_lms_id_last_submission_wins(exercise, results):
     text, _ = gradebook.canvas_csv([*results, again], exercise, gradebook.GradebookOptions())
     rows = [r for r in _rows(text)[2:] if r[1] == "12345"]
     assert len(rows) == 1 and rows[0][-1] == "0.00"
+
+
+def _graded(exercise_file, changes):
+    from grader.grading import grade, solution_answers
+    exercise = load_exercise(EXERCISES / exercise_file)
+    return exercise, grade(exercise, solution_answers(exercise, changes=changes))
+
+
+def test_gradescope_results_follow_the_autograder_format():
+    exercise, result = _graded("cnn-8x8x3.yaml", {("conv1", "params"): "1728"})
+    data = gradebook.gradescope_results(result, exercise)
+    assert data["score"] == 15.0 and data["visibility"] == "visible"
+    assert [t["number"] for t in data["tests"]][:2] == ["1.1", "1.2"]
+    conv1 = next(t for t in data["tests"] if t["name"] == "conv1: params")
+    assert conv1["status"] == "failed" and conv1["score"] == 0.0 and conv1["max_score"] == 1.0
+    assert "1,792" in conv1["output"]
+    assert all(set(t) >= {"name", "score", "max_score", "output", "visibility"} for t in data["tests"])
+
+
+def test_reveal_nothing_hides_item_points_and_defers_gradescope():
+    exercise, result = _graded("conv3d-video.yaml", {})
+    assert exercise.grading.reveal == "nothing"
+    items = result.to_json()["items"]
+    assert all(i["points"] is None and i["status"] == "received" and i["expected"] is None for i in items)
+    data = gradebook.gradescope_results(result, exercise)
+    assert data["visibility"] == "after_published"
+    assert all("status" not in t and t["visibility"] == "after_published" for t in data["tests"])
