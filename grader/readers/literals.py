@@ -58,7 +58,7 @@ def python_answers(text: str) -> Any:
         return None
     budget = [MAX_NODES]
     try:
-        return _literal(chosen[1], source, budget)
+        return _literal(chosen[1], _Lines(source), budget)
     except RecursionError:
         raise CellProblem("the dict is nested too deeply") from None
 
@@ -77,7 +77,7 @@ def _is_mapping(node: ast.expr | None) -> bool:
         and not node.args and all(k.arg for k in node.keywords))
 
 
-def _literal(node: ast.AST, source: str, budget: list[int]) -> Any:
+def _literal(node: ast.AST, source: "_Lines", budget: list[int]) -> Any:
     """Literal values walked by hand; anything else becomes its source text."""
     budget[0] -= 1
     if budget[0] < 0:
@@ -101,8 +101,25 @@ def _literal(node: ast.AST, source: str, budget: list[int]) -> Any:
     return _segment(node, source)
 
 
-def _segment(node: ast.AST, source: str) -> _Source:
-    return _Source(ast.get_source_segment(source, node) or "")
+class _Lines:
+    """The source with each line's start, so that a node's text is one slice
+    (``ast.get_source_segment`` splits the whole source again for every node)."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.ascii = source.isascii()
+        self.starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", source)]  # Python's line ends
+
+
+def _segment(node: ast.AST, lines: _Lines) -> _Source:
+    if not lines.ascii:  # column offsets count UTF-8 bytes: let ast convert them
+        return _Source(ast.get_source_segment(lines.source, node) or "")
+    try:
+        start = lines.starts[node.lineno - 1] + node.col_offset
+        end = lines.starts[node.end_lineno - 1] + node.end_col_offset
+    except (AttributeError, IndexError, TypeError):
+        return _Source("")
+    return _Source(lines.source[start:end])
 
 
 # -- YAML -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ a trailing prose comment) and handed on as text.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ _ROLE_OF = {word: role for role, words in _WORDS.items() for word in words}
 _NOT_ANSWER = re.compile(r"kernel|input|formula|working|comment|note|stride|filter|activation")
 
 
+@functools.lru_cache(maxsize=2048)  # a class writes the same few headers and keys
 def role_of(header: str) -> str | None:
     """The role of a column or key named ``header``: layer, type, index or a quantity."""
     text = clean_cell(header)
@@ -58,6 +60,9 @@ _COMMENT_WORD = re.compile(r"[A-Za-z]{3,}")
 def clean_cell(text: str) -> str:
     """A table cell as a person reads it: without emphasis, escapes, ``<br>`` or entities."""
     text = text.strip()
+    if not text or (text[0] not in "*_`" and text[-1] not in "*_`)" and "\\" not in text
+                    and "<" not in text and "&" not in text):
+        return text  # the common case, kept fast: a class set has thousands of cells
     if "<" in text:
         text = _BR.sub(" ", text)
     if "&" in text:
@@ -273,10 +278,13 @@ def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
         cells = cells + [""] * (len(roles) - len(cells))
         label = cells[layer_col].strip() if layer_col is not None else ""
         kind = cells[type_col].strip() if type_col is not None else None
-        label = _LEADING_INDEX.sub("", label).rstrip(":").strip()
-        m = _NAME_TYPE.match(label)
-        if m and m.group("type"):
-            label, kind = m.group("name"), kind or m.group("type")
+        if label[:1].isdigit():
+            label = _LEADING_INDEX.sub("", label)
+        label = label.rstrip(":").strip()
+        if "(" in label:
+            m = _NAME_TYPE.match(label)
+            if m and m.group("type"):
+                label, kind = m.group("name"), kind or m.group("type")
         values = {q: cells[i].strip() for q, i in quantity_cols.items()}
         if not label and not any(values.values()):
             continue

@@ -9,6 +9,7 @@ become the model-wide answers. Extra and missing rows are reported, never fatal.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -52,8 +53,12 @@ _TYPE_FAMILIES = (
 )
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@functools.lru_cache(maxsize=8192)  # a class repeats the same labels thousands of times
 def normalize(label: str) -> str:
-    return re.sub(r"[\W_]+", "", label.lower())
+    return _NOT_WORD.sub("", label.lower())
 
 
 def family_of_label(label: str) -> str | None:
@@ -106,18 +111,18 @@ def assign_rows(exercise: Exercise, rows: list[Row], *, by_name: bool = True
     values: dict[Key, RawAnswer] = {}
     notes: list[str] = []
     layer_rows: list[Row] = []
-    names = {normalize(n): n for n in exercise.layer_names}
-    input_names = {normalize(n) for n in exercise.inputs}
+    names, input_names = _exercise_names(exercise)
     for row in rows:
-        total = total_quantity(row.label)
-        if total and normalize(row.label) not in names:
-            cell = row.cells.get("params") or next(iter(row.cells.values()), None)
-            if cell is not None:
-                values[(None, total)] = cell
-            continue
-        if normalize(row.label) not in names and (
-                normalize(row.label) in input_names or row.family == "input"):
-            continue  # the input row of the origin notebook's table: nothing to grade
+        label = normalize(row.label)
+        if label not in names:
+            total = _TOTALS.get(label)
+            if total:
+                cell = row.cells.get("params") or next(iter(row.cells.values()), None)
+                if cell is not None:
+                    values[(None, total)] = cell
+                continue
+            if label in input_names or row.family == "input":
+                continue  # the input row of the origin notebook's table: nothing to grade
         layer_rows.append(row)
 
     matched: dict[str, Row] = {}
@@ -140,6 +145,15 @@ def assign_rows(exercise: Exercise, rows: list[Row], *, by_name: bool = True
     if missing and layer_rows:
         notes.append("no row for layer" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
     return values, notes
+
+
+def _exercise_names(exercise: Exercise) -> tuple[dict[str, str], set[str]]:
+    """Normalised layer and input names, built once per exercise (a class reads thousands)."""
+    cached = exercise.__dict__.get("_match_names")
+    if cached is None:
+        cached = ({normalize(n): n for n in exercise.layer_names}, {normalize(n) for n in exercise.inputs})
+        exercise.__dict__["_match_names"] = cached
+    return cached
 
 
 def _align(rows: list[Row], layers: list) -> tuple[dict[str, Row], list[Row]]:
