@@ -134,7 +134,7 @@ def run_layer(type_name: str, args: Mapping[str, Any], in_shapes: Sequence[Shape
     inputs = [example_input(s, batch, type_name == "Embedding") for s in in_shapes]
     out = call_module(module, type_name, args, inputs)
     if out.shape[0] != batch:
-        raise AssertionError(f"{type_name} moved the batch dimension: {tuple(out.shape)}")
+        raise ValueError(f"{type_name} moved the batch dimension: {tuple(out.shape)}")
     return {"output_shape": tuple(out.shape[1:]), **counts(module)}
 
 
@@ -200,7 +200,7 @@ def layer_stats(model, exercise, batch: int = 2) -> dict[str, dict[str, Any]]:
                 output = output[0]
             shape = tuple(output.shape)
             if shape[batch_dim] != batch:
-                raise AssertionError(f"layer {name!r}: no batch of {batch} at dim {batch_dim} in {shape}")
+                raise ValueError(f"layer {name!r}: no batch of {batch} at dim {batch_dim} in {shape}")
             stats[name] = {"output_shape": shape[:batch_dim] + shape[batch_dim + 1:], **counts(module)}
         handles.append(module.register_forward_hook(hook))
     try:

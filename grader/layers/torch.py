@@ -517,6 +517,7 @@ class Recurrent(TorchKind):
         w: list[Weight] = []
         for layer in range(p["num_layers"]):
             fan = features if layer == 0 else directions * hr
+            projections = []
             for d in range(directions):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
                 w += [Weight(f"weight_ih{sfx}", (fan,), out, group=sfx, uses=steps),
@@ -524,7 +525,9 @@ class Recurrent(TorchKind):
                 if p["bias"]:
                     w += [Weight(f"bias_ih{sfx}", (), out, group=sfx), Weight(f"bias_hh{sfx}", (), out, group=sfx)]
                 if hr != h:
-                    w.append(Weight(f"weight_hr{sfx}", (h,), (hr,), group="proj" + sfx, uses=steps))
+                    projections.append(Weight(f"weight_hr{sfx}", (h,), (hr,), group="proj" + sfx, uses=steps))
+            # projections after both directions, so the formula reads 2 * (...) + 2 * 20 * 5
+            w += projections
         return w
 
 
