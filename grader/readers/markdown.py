@@ -57,6 +57,7 @@ _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _COMMENT_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
+@functools.lru_cache(maxsize=8192)  # students of a class write the same answers
 def clean_cell(text: str) -> str:
     """A table cell as a person reads it: without emphasis, escapes, ``<br>`` or entities."""
     text = text.strip()
@@ -126,6 +127,7 @@ HEADER_HINT = re.compile(r"param|shape|size|output|macs|mult|trainable|weights",
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _RULE = re.compile(r"^[\s\-=:|+]*-[\s\-=:|+]*$")
 _DASH_SPLIT = re.compile(r"\s-(?=\s|$)")
+_DIGIT = re.compile(r"\d")
 _GAP = re.compile(r"\s{2,}|\t")
 _LEADING_INDEX = re.compile(r"^\d+[.):]?\s+(?=\S)")
 
@@ -156,23 +158,32 @@ def find_tables(text: str) -> list[Table]:
     return tables
 
 
+_PIPE = re.compile(r"(?<!\\)\|")
+
+
 def split_pipes(line: str) -> list[str]:
     line = line.strip()
     if line.startswith("|"):
         line = line[1:]
     if line.endswith("|") and not line.endswith("\\|"):
         line = line[:-1]
-    return [cell.replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)]
+    if "\\|" not in line:
+        return line.split("|")
+    return [cell.replace("\\|", "|") for cell in _PIPE.split(line)]
+
+
+def _is_delimiter(line: str) -> bool:
+    return "-" in line and not line.strip(" \t|:-") and bool(_DELIMITER.match(line))
 
 
 def _pipe_table(lines: list[str], start: int, end: int) -> Table | None:
     header = split_pipes(lines[start])
     body = start + 1
-    if body < end and _DELIMITER.match(lines[body]):
+    if body < end and _is_delimiter(lines[body]):
         body += 1
     table = Table(header=[clean_cell(h) for h in header], line=start + 1, style="pipe", last_line=end)
     for k in range(body, end):
-        if _DELIMITER.match(lines[k]):
+        if _is_delimiter(lines[k]):
             continue
         table.rows.append([clean_cell(c) for c in split_pipes(lines[k])])
         table.lines.append(k + 1)
@@ -198,7 +209,7 @@ def _pseudo_table(lines: list[str], start: int) -> Table | None:
                 k += 1
                 continue
             cells = split(raw.strip())
-            if len(cells) < 2 or (HEADER_HINT.search(raw) and _starts_table(raw)):
+            if len(cells) < 2 or (HEADER_HINT.search(raw) and not _DIGIT.search(raw) and _starts_table(raw)):
                 break
             table.rows.append(_fit(cells, len(header), style))
             table.lines.append(k + 1)
@@ -216,8 +227,22 @@ def _starts_table(line: str) -> bool:
                for split in (_split_dash, _split_aligned))
 
 
+def has_answer_table(text: str) -> bool:
+    """Whether the text has a header line of an answer table (rows are not read)."""
+    for line in text.split("\n"):
+        if HEADER_HINT.search(line) and not _DIGIT.search(line):
+            if "|" in line:
+                if Table(header=[clean_cell(h) for h in split_pipes(line)]).answers_something():
+                    return True
+            elif _starts_table(line):
+                return True
+    return False
+
+
 def _split_dash(line: str) -> list[str]:
     """Split on `` - `` outside parentheses (``(28-(5-1))=24 -> 32x24x24`` stays whole)."""
+    if "(" not in line:
+        return [p.strip() for p in _DASH_SPLIT.split(line)]
     parts, depth, start = [], 0, 0
     for m in re.finditer(r"[()]|\s-(?=\s|$)", line):
         token = m.group()
@@ -274,10 +299,12 @@ def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
     if not quantity_cols:
         return []
     rows: list[Row] = []
-    for number, (cells, line) in enumerate(zip(table.rows, table.lines), 1):
-        cells = cells + [""] * (len(roles) - len(cells))
-        label = cells[layer_col].strip() if layer_col is not None else ""
-        kind = cells[type_col].strip() if type_col is not None else None
+    columns = list(quantity_cols.items())
+    for number, cells in enumerate(table.rows, 1):  # cells are clean_cell'ed: stripped
+        if len(cells) < len(roles):
+            cells = cells + [""] * (len(roles) - len(cells))
+        label = cells[layer_col] if layer_col is not None else ""
+        kind = cells[type_col] if type_col is not None else None
         if label[:1].isdigit():
             label = _LEADING_INDEX.sub("", label)
         label = label.rstrip(":").strip()
@@ -285,14 +312,12 @@ def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
             m = _NAME_TYPE.match(label)
             if m and m.group("type"):
                 label, kind = m.group("name"), kind or m.group("type")
-        values = {q: cells[i].strip() for q, i in quantity_cols.items()}
-        if not label and not any(values.values()):
+        filled = [(q, cells[i]) for q, i in columns if cells[i]]
+        if not label and not filled:
             continue
         label = label or f"row {number}"
         place = f"{where}, row '{label}'"
-        row = Row(label=label, type=kind or None,
-                  cells={q: RawAnswer(v, place) for q, v in values.items() if v})
-        rows.append(row)
+        rows.append(Row(label, {q: RawAnswer(v, place) for q, v in filled}, kind or None))
     return rows
 
 

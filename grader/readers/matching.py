@@ -61,6 +61,7 @@ def normalize(label: str) -> str:
     return _NOT_WORD.sub("", label.lower())
 
 
+@functools.lru_cache(maxsize=4096)
 def family_of_label(label: str) -> str | None:
     text = normalize(label)
     for family, pattern in _FAMILY_PATTERNS:
@@ -69,6 +70,7 @@ def family_of_label(label: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def family_of_type(type_name: str) -> str:
     for family, pattern in _TYPE_FAMILIES:
         if re.search(pattern, type_name):

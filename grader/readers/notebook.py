@@ -140,7 +140,10 @@ def text_of(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(v for v in value if isinstance(v, str))
+        try:
+            return "".join(value)
+        except TypeError:  # a hand-edited notebook with a number among the lines
+            return "".join(v for v in value if isinstance(v, str))
     return ""
 
 
@@ -193,18 +196,20 @@ def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict,
     if cell.kind == "code":
         return _read_tagged_code(cell, exercise, where)
     tables = md.find_tables(text)
-    rows_found = False
-    merged = _Found(source="")
-    for table in tables:
-        rows = md.table_rows(table, where, lenient=True)
-        if rows:
-            rows_found = True
-            merged.add(*assign_rows(exercise, rows))
-    if rows_found:
-        merged.add(_prose_totals(text, where), [])
-        if not merged.values:
+    read = [assign_rows(exercise, rows) for rows in (md.table_rows(t, where, lenient=True) for t in tables)
+            if rows]
+    if read:
+        values, notes = read[0]
+        if len(read) > 1:  # shapes in one table, parameters in another
+            merged = _Found(source="")
+            for more in read:
+                merged.add(*more)
+            values, notes = merged.values, merged.notes
+        for key, raw in _prose_totals(text, where).items():
+            values.setdefault(key, raw)
+        if not values:
             raise CellProblem("the answers table is empty: fill in its cells")
-        return "Markdown table", merged.values, merged.notes
+        return "Markdown table", values, notes
     block = _fenced_block(text)
     try:
         data = yaml_answers(block if block is not None else text)
@@ -263,21 +268,28 @@ def _prose_totals(text: str, where: str) -> dict[Key, RawAnswer]:
 
 
 def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
-    candidates: list[tuple[Cell, list[Row]]] = []
-    for cell in cells:
+    """The last answer table of the untagged Markdown cells (students answer below the
+    teacher's example, as in the origin notebook); earlier ones are only named in a note."""
+    chosen: tuple[Cell, list[Row]] | None = None
+    others: list[int] = []
+    for cell in reversed(cells):
         if cell.kind != "markdown" or any(tag in ANSWERS_TAGS for tag in cell.tags):
             continue  # tagged cells were read first
         text = cell.source
         if not md.HEADER_HINT.search(text):
             continue
-        for table in md.find_tables(text):
-            if table.answers_something():
-                rows = md.table_rows(table, f"cell {cell.number}")
-                if any(row.cells for row in rows):
-                    candidates.append((cell, rows))
-    if not candidates:
+        if chosen is None:
+            for table in reversed(md.find_tables(text)):
+                if table.answers_something():
+                    rows = md.table_rows(table, f"cell {cell.number}")
+                    if any(row.cells for row in rows):
+                        chosen = (cell, rows)
+                        break
+        elif md.has_answer_table(text):
+            others.append(cell.number)
+    if chosen is None:
         return None
-    cell, rows = candidates[-1]
+    cell, rows = chosen
     found = _Found(source=f"Markdown table, cell {cell.number}")
     found.add(*assign_rows(exercise, rows))
     totals = _prose_totals(cell.source, f"cell {cell.number}")
@@ -285,8 +297,8 @@ def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> 
     if not totals and following is not None and following.kind == "markdown":
         totals = _prose_totals(following.source, f"cell {following.number}")
     found.add(totals, [])
-    others = sorted({c.number for c, _ in candidates[:-1]} - {cell.number})
     if others:
+        others.sort()
         found.notes.append("answer tables in cell" + ("s " if len(others) > 1 else " ")
                            + ", ".join(map(str, others)) + f" were not read: the last one (cell "
                            f"{cell.number}) was")

@@ -304,17 +304,18 @@ def without_batch(shape: str) -> str:
     return f"{opening}{', '.join(rest)}{closing}"
 
 
-_KNOWN_TYPES: list[str] | None = None
+_KNOWN_TYPES: list[str] = []
+_KNOWN: set[str] = set()
 
 
 def complete_type(kind: str) -> str:
     """A class name Keras 2 cut short (``MaxPooling2``) completed from the layer registry."""
-    global _KNOWN_TYPES
     kind = kind.rstrip("….")
-    if _KNOWN_TYPES is None:
+    if not _KNOWN_TYPES:
         from ..layers import registry
-        _KNOWN_TYPES = sorted({k.type for fw in registry.FRAMEWORKS for k in registry.kinds(fw).values()})
-    if kind in _KNOWN_TYPES:
+        _KNOWN_TYPES.extend(sorted({k.type for fw in registry.FRAMEWORKS for k in registry.kinds(fw).values()}))
+        _KNOWN.update(_KNOWN_TYPES)
+    if kind in _KNOWN:
         return kind
     longer = [t for t in _KNOWN_TYPES if t.startswith(kind)]
     return min(longer, key=len) if longer else kind

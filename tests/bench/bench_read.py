@@ -3,9 +3,9 @@
     python tests/bench/bench_read.py [--count 10000] [--repeat 3]
 
 Writes ``--count`` typical student notebooks to a temporary folder — a class's mix of the
-notebook ``grader notebook`` hands out, filled in (half of them with a Keras 3 summary
-printed under the model), answers as a Python dict, the origin notebook with the
-student's own table, and summaries only — then times, in the same run and alternately,
+notebook ``grader notebook`` hands out, filled in (6 in 11 also ran the model cell, so a
+Keras 3 summary is printed under it; 2 in 11 did not), answers as a Python dict, the
+origin notebook with the student's own table, and summaries only (1 in 11 each) — then times, in the same run and alternately,
 reading every file with ``json.load`` and with ``read_notebook``, and prints both and the
 ratio (the goal is under 3x). Not a test: speed is reported, never asserted.
 """
@@ -39,15 +39,21 @@ def templates(exercise) -> list[tuple[int, str]]:
     """(weight, notebook JSON text) for each kind of submission in a class."""
     import nbformat
 
-    filled = student_notebook(exercise, solution=True)
-    with_summary = student_notebook(exercise, solution=True)
+    solution = exercise.solution
+    table = ["| layer | output shape | params |", "|---|---|---:|"]
+    table += [f"| {layer.name} | {'x'.join(map(str, layer.output_shape))} | {layer.params} |"
+              for layer in solution.layers]
+    table.append(f"| **total** |  | {solution.total_params:,} |")
+    filled = student_notebook(exercise)  # as handed out, then filled in by the student
+    filled.cells[-1].source = "\n".join(table)
+    with_summary = nbformat.from_dict(json.loads(nbformat.writes(filled)))  # ... who also ran the model
     model = next(c for c in with_summary.cells if c.cell_type == "code")
     model.source += "\nmodel.summary()"
     model.outputs = [nbformat.from_dict(o) for o in _summary_outputs()]
     model.execution_count = 1
     corpus = {name: (FIXTURES / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
               for name in ("tagged-python", "untagged-origin", "summary-keras3")}
-    return [(4, nbformat.writes(filled)), (4, nbformat.writes(with_summary)), (1, corpus["tagged-python"]),
+    return [(2, nbformat.writes(filled)), (6, nbformat.writes(with_summary)), (1, corpus["tagged-python"]),
             (1, corpus["untagged-origin"]), (1, corpus["summary-keras3"])]
 
 
