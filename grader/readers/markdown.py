@@ -240,20 +240,18 @@ def has_answer_table(text: str) -> bool:
 
 
 def _split_dash(line: str) -> list[str]:
-    """Split on `` - `` outside parentheses (``(28-(5-1))=24 -> 32x24x24`` stays whole)."""
+    """Split on `` - `` outside parentheses (``(28 - 4)=24 -> 32x24x24`` stays whole)."""
+    pieces = _DASH_SPLIT.split(line)
     if "(" not in line:
-        return [p.strip() for p in _DASH_SPLIT.split(line)]
-    parts, depth, start = [], 0, 0
-    for m in re.finditer(r"[()]|\s-(?=\s|$)", line):
-        token = m.group()
-        if token == "(":
-            depth += 1
-        elif token == ")":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            parts.append(line[start:m.start()])
-            start = m.end()
-    parts.append(line[start:])
+        return [p.strip() for p in pieces]
+    parts: list[str] = []
+    depth = 0
+    for piece in pieces:
+        if depth > 0:  # inside parentheses: this dash was part of the working
+            parts[-1] += " -" + piece
+        else:
+            parts.append(piece)
+        depth = max(0, depth + piece.count("(") - piece.count(")"))
     return [p.strip() for p in parts]
 
 

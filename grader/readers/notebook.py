@@ -205,8 +205,8 @@ def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict,
             for more in read:
                 merged.add(*more)
             values, notes = merged.values, merged.notes
-        for key, raw in _prose_totals(text, where).items():
-            values.setdefault(key, raw)
+        if (None, "total_params") not in values:
+            values.update(_prose_totals(text, where))
         if not values:
             raise CellProblem("the answers table is empty: fill in its cells")
         return "Markdown table", values, notes
