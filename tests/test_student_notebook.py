@@ -3,7 +3,6 @@ solutions/<id>.ipynb: valid nbformat 4.5, up to date, and read back by the noteb
 to exactly the expected values. The model code is checked against the real frameworks."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
