@@ -145,12 +145,12 @@ for _r in (1, 2, 3):
 
 
 class DepthwiseConv(KerasKind):
-    """keras/src/layers/convolutional/base_depthwise_conv.py"""
+    """keras/src/layers/convolutional/base_depthwise_conv.py
+
+    Unlike Conv and ConvTranspose, it accepts strides > 1 together with dilation_rate > 1.
+    """
 
     rank = 2
-
-    def check(self, p):
-        _check_strides_dilation(p)
 
     def output_shape(self, p, in_shapes):
         spatial, cin = _feature_map(self, in_shapes[0], self.rank, p)
@@ -166,12 +166,12 @@ class DepthwiseConv(KerasKind):
 
 
 class SeparableConv(KerasKind):
-    """keras/src/layers/convolutional/base_separable_conv.py"""
+    """keras/src/layers/convolutional/base_separable_conv.py
+
+    Unlike Conv and ConvTranspose, it accepts strides > 1 together with dilation_rate > 1.
+    """
 
     rank = 2
-
-    def check(self, p):
-        _check_strides_dilation(p)
 
     def output_shape(self, p, in_shapes):
         spatial, _ = _feature_map(self, in_shapes[0], self.rank, p)
@@ -191,12 +191,13 @@ class SeparableConv(KerasKind):
 for _r in (1, 2):
     _dw = type(f"DepthwiseConv{_r}D", (DepthwiseConv,), {
         "type": f"DepthwiseConv{_r}D", "rank": _r,
-        "args": {**_conv_args(_r, filters=False, causal=_r == 1), "depth_multiplier": Arg(integer(), 1)},
+        # only Conv1D accepts padding='causal' (standardize_padding(allow_causal=rank == 1) in base_conv)
+        "args": {**_conv_args(_r, filters=False), "depth_multiplier": Arg(integer(), 1)},
         "summary": "kernel_size, depth_multiplier, strides, padding, dilation_rate, use_bias"})
     register()(_dw)
     _sep = type(f"SeparableConv{_r}D", (SeparableConv,), {
         "type": f"SeparableConv{_r}D", "rank": _r,
-        "args": {**_conv_args(_r, causal=_r == 1), "depth_multiplier": Arg(integer(), 1)},
+        "args": {**_conv_args(_r), "depth_multiplier": Arg(integer(), 1)},
         "summary": "filters, kernel_size, depth_multiplier, strides, padding, dilation_rate, use_bias"})
     register(f"SeparableConvolution{_r}D")(_sep)
 
@@ -219,7 +220,8 @@ for _r in (1, 2, 3):
     for _op in ("Max", "Average"):
         _pool = type(f"{_op}Pooling{_r}D", (Pooling,), {
             "type": f"{_op}Pooling{_r}D", "rank": _r,
-            "args": {"pool_size": Arg(int_tuple(_r), (2,) * _r),
+            # keras/src/layers/pooling: MaxPooling defaults pool_size to 2, AveragePooling has no default
+            "args": {"pool_size": Arg(int_tuple(_r), (2,) * _r if _op == "Max" else Arg.REQUIRED),
                      "strides": Arg(optional(int_tuple(_r)), None),
                      "padding": Arg(choice("valid", "same"), "valid"),
                      "data_format": Arg(data_format, "channels_last")}})
@@ -335,23 +337,56 @@ class RepeatVector(KerasKind):
         return (p["n"], in_shapes[0][0])
 
 
+def _fraction(value: Any, name: str) -> float:
+    """Keras' dropout rates and GaussianNoise's stddev: a number from 0 to 1 (ValueError otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ArgumentError(name, f"argument '{name}' must be a number from 0 to 1, got {value!r}")
+    return value
+
+
+def _anything(value: Any, name: str) -> Any:
+    return value
+
+
+_RATE = {"rate": Arg(_fraction)}  # required, as in Keras 3's constructors
 _IDENTITY = {
-    "Dropout": {"rate": Arg(number(), 0.0)},
-    "SpatialDropout1D": {"rate": Arg(number(), 0.0)},
-    "SpatialDropout2D": {"rate": Arg(number(), 0.0), "data_format": Arg(data_format, "channels_last")},
-    "SpatialDropout3D": {"rate": Arg(number(), 0.0), "data_format": Arg(data_format, "channels_last")},
-    "GaussianNoise": {}, "GaussianDropout": {}, "AlphaDropout": {},
-    "Activation": {}, "ReLU": {}, "LeakyReLU": {}, "ELU": {}, "Softmax": {"axis": Arg(axis_arg, -1)},
+    "Dropout": _RATE, "GaussianDropout": _RATE, "AlphaDropout": _RATE,
+    "GaussianNoise": {"stddev": Arg(_fraction)},
+    "Activation": {"activation": Arg(_anything)},
+    "ReLU": {}, "LeakyReLU": {}, "ELU": {}, "Softmax": {"axis": Arg(axis_arg, -1)},
     "ActivityRegularization": {}, "Identity": {}, "Masking": {},
 }
 for _name, _args in _IDENTITY.items():
     register()(type(_name, (KerasKind,), {
         "type": _name, "args": _args,
-        "ignored": KERAS_IGNORED | {"mask_value", "l1", "l2", "stddev"},
+        "ignored": (KERAS_IGNORED | {"mask_value", "l1", "l2"}) - set(_args),
         "summary": "shape unchanged, no parameters"}))
 
 
+class SpatialDropout(KerasKind):
+    """Drops whole feature maps; Keras' InputSpec fixes the rank (keras/src/layers/regularization)."""
+
+    rank = 1
+    summary = "rate (shape unchanged, no parameters)"
+
+    def output_shape(self, p, in_shapes):
+        _feature_map(self, in_shapes[0], self.rank, p)
+        return in_shapes[0]
+
+
+for _r in (1, 2, 3):
+    register()(type(f"SpatialDropout{_r}D", (SpatialDropout,), {
+        "type": f"SpatialDropout{_r}D", "rank": _r,
+        "args": {**_RATE, **({} if _r == 1 else {"data_format": Arg(data_format, "channels_last")})}}))
+
+
 # -- normalisation --------------------------------------------------------------------
+
+def _one_axis(value: Any, name: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ArgumentError(name, f"argument '{name}' must be one integer axis, got {value!r}")
+
 
 def _axes(axis: int | tuple[int, ...], shape: Shape) -> list[int]:
     axes = axis if isinstance(axis, tuple) else (axis,)
@@ -364,7 +399,8 @@ class BatchNormalization(KerasKind):
     """gamma and beta are trained; moving mean and variance are not (4*C, 2*C non-trainable)."""
 
     type = "BatchNormalization"
-    args = {"axis": Arg(axis_arg, -1), "center": Arg(boolean, True), "scale": Arg(boolean, True)}
+    # one axis only: Keras 3 does int(axis) (a list of axes is a TypeError there)
+    args = {"axis": Arg(_one_axis, -1), "center": Arg(boolean, True), "scale": Arg(boolean, True)}
     summary = "axis, center, scale (moving mean and variance are non-trainable)"
 
     def weights(self, p, in_shapes, out_shape):
@@ -398,18 +434,27 @@ class LayerNormalization(KerasKind):
         return w
 
 
+def _groups(value: Any, name: str) -> int:
+    """A positive number of groups, or -1 for one group per channel (instance normalisation)."""
+    if value == -1 and not isinstance(value, bool):
+        return -1
+    return integer()(value, name)
+
+
 @register()
 class GroupNormalization(KerasKind):
     type = "GroupNormalization"
-    args = {"groups": Arg(integer(), 32), "axis": Arg(axis_arg, -1), "center": Arg(boolean, True),
+    args = {"groups": Arg(_groups, 32), "axis": Arg(_one_axis, -1), "center": Arg(boolean, True),
             "scale": Arg(boolean, True)}
-    summary = "groups, axis, center, scale"
+    summary = "groups (-1: one per channel), axis, center, scale"
 
     def weights(self, p, in_shapes, out_shape):
         shape = in_shapes[0]
         (axis,) = _axes(p["axis"], shape)
         c = shape[axis]
-        ensure(c % p["groups"] == 0, f"the {c} channels are not divisible by groups={p['groups']}")
+        groups = c if p["groups"] == -1 else p["groups"]
+        ensure(groups <= c, f"groups={groups} is more than the {c} channels")
+        ensure(c % groups == 0, f"the {c} channels are not divisible by groups={groups}")
         return ([Weight("gamma", (), (c,), group="gn")] if p["scale"] else []) + \
                ([Weight("beta", (), (c,), group="gn")] if p["center"] else [])
 
@@ -432,6 +477,7 @@ class Embedding(KerasKind):
 
 class Recurrent(KerasKind):
     gates = 1
+    ignored = KERAS_IGNORED | {"use_cudnn", "zero_output_for_mask"}
     args = {"units": Arg(integer()), "use_bias": Arg(boolean, True),
             "return_sequences": Arg(boolean, False), "return_state": Arg(boolean, False)}
     summary = "units, use_bias, return_sequences"
@@ -558,22 +604,40 @@ class TimeDistributed(KerasKind):
 
 # -- padding, cropping, resizing ------------------------------------------------------
 
-def _pairs(rank: int, minimum: int = 0):
-    """Keras' ZeroPadding/Cropping argument: int, one int per axis, or (before, after) pairs."""
+def _one_int(value: Any, name: str) -> tuple[int]:
+    return (integer()(value, name),)
+
+
+def _pairs(rank: int):
+    """Keras' ZeroPadding/Cropping argument, as keras/src/layers/reshaping reads it.
+
+    1-D: an int or one (before, after) pair. 2-D and 3-D: an int, or one entry per axis,
+    each an int or a (before, after) pair. Amounts are >= 0.
+    """
+    def amount(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+    def pair(v: Any) -> tuple[int, int] | None:
+        if amount(v):
+            return (v, v)
+        if isinstance(v, (list, tuple)) and len(v) == 2 and all(amount(x) for x in v):
+            return (v[0], v[1])
+        return None
+
     def convert(value: Any, name: str) -> tuple[tuple[int, int], ...]:
-        def ok(v):
-            return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
-        if ok(value):
+        if rank == 1:
+            one = pair(value)
+            if one is not None:
+                return (one,)
+        elif amount(value):
             return ((value, value),) * rank
-        if isinstance(value, (list, tuple)) and len(value) == rank:
-            if all(ok(v) for v in value):
-                return tuple((v, v) for v in value)
-            if all(isinstance(v, (list, tuple)) and len(v) == 2 and all(ok(x) for x in v) for v in value):
-                return tuple((v[0], v[1]) for v in value)
-        if rank == 1 and isinstance(value, (list, tuple)) and len(value) == 2 and all(ok(v) for v in value):
-            return ((value[0], value[1]),)
-        raise ArgumentError(name, f"argument '{name}' must be an integer, {rank} integers, or {rank} "
-                                  f"[before, after] pairs, got {value!r}")
+        elif isinstance(value, (list, tuple)) and len(value) == rank:
+            pairs = [pair(v) for v in value]
+            if all(p is not None for p in pairs):
+                return tuple(pairs)
+        shape = ("an integer or [before, after]" if rank == 1 else
+                 f"an integer, or {rank} entries (one per axis) each an integer or [before, after]")
+        raise ArgumentError(name, f"argument '{name}' must be {shape}, all >= 0; got {value!r}")
     return convert
 
 
@@ -601,13 +665,19 @@ class UpSampling(KerasKind):
 
 
 for _r in (1, 2, 3):
-    _fmt = {} if _r == 1 else {"data_format": Arg(data_format, "channels_last")}
+    # Keras 3 gives ZeroPadding1D a data_format, but not Cropping1D nor UpSampling1D;
+    # Cropping2D alone crops nothing by default
+    _fmt = {"data_format": Arg(data_format, "channels_last")}
+    _fmt1 = {} if _r == 1 else _fmt
     register()(type(f"ZeroPadding{_r}D", (Padding,), {
         "type": f"ZeroPadding{_r}D", "rank": _r, "args": {"padding": Arg(_pairs(_r), 1), **_fmt}}))
     register()(type(f"Cropping{_r}D", (Padding,), {
-        "type": f"Cropping{_r}D", "rank": _r, "sign": -1, "args": {"cropping": Arg(_pairs(_r), 1), **_fmt}}))
+        "type": f"Cropping{_r}D", "rank": _r, "sign": -1,
+        "args": {"cropping": Arg(_pairs(_r), 0 if _r == 2 else 1), **_fmt1}}))
     register()(type(f"UpSampling{_r}D", (UpSampling,), {
-        "type": f"UpSampling{_r}D", "rank": _r, "args": {"size": Arg(int_tuple(_r), (2,) * _r), **_fmt}}))
+        "type": f"UpSampling{_r}D", "rank": _r,
+        # UpSampling1D's size is one integer (a list is a TypeError in Keras 3)
+        "args": {"size": Arg(_one_int, 2) if _r == 1 else Arg(int_tuple(_r), (2,) * _r), **_fmt1}}))
 
 
 # -- attention ------------------------------------------------------------------------
@@ -635,6 +705,10 @@ class MultiHeadAttention(KerasKind):
         key = in_shapes[2] if len(in_shapes) > 2 else value
         for s, what in ((query, "query"), (value, "value"), (key, "key")):
             ensure(len(s) >= 2, f"the {what} must be at least 2-D (sequence, features), got {fmt_shape(s)}")
+        # Keras builds a query of another rank than the value, but cannot run it (einsum and
+        # dot_product_attention fail): the ranks must agree
+        ensure(len(query) == len(value), f"the query {fmt_shape(query)} and the value {fmt_shape(value)} "
+                                         "must have the same rank")
         ensure(value[:-1] == key[:-1], f"value {fmt_shape(value)} and key {fmt_shape(key)} must agree "
                                        "in every dimension but the last")
         return query, value, key
@@ -690,7 +764,7 @@ for _name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
 class Concatenate(KerasKind):
     type = "Concatenate"
     arity = (2, None)
-    args = {"axis": Arg(integer(-1000), -1)}
+    args = {"axis": Arg(_one_axis, -1)}
     summary = "axis; inputs: [a, b, ...]"
 
     def output_shape(self, p, in_shapes):
