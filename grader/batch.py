@@ -16,8 +16,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from .answers import Identity
 from .errors import GraderError
@@ -45,9 +46,50 @@ class Options:
     graded_at: datetime | None = None      # Moodle's "Last modified (grade)"; default: newest input
 
 
+class GradedItem(NamedTuple):
+    """One asked item as the class-level outputs (gradebooks, overview) need it."""
+    layer: str | None
+    quantity: str
+    status: str
+    points: Fraction
+    max_points: Fraction
+    mistake: str | None
+    answer: str | None
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One graded submission, slimmed to what the class-level outputs read: a worker sends
+    this back instead of the whole :class:`~grader.result.Result` (a fifth of the pickling),
+    and writes the submission's own outputs (report, JSON, Gradescope file) itself."""
+    exercise: str
+    submission: str
+    identity: Identity
+    items: tuple[GradedItem, ...]
+    errors: tuple[str, ...]
+    source: str
+    score: Fraction
+    max_score: Fraction
+
+    @property
+    def student(self) -> str:
+        return self.identity.student
+
+    @property
+    def gradable(self) -> bool:
+        return bool(self.items)
+
+    @classmethod
+    def of(cls, result: Result) -> "Graded":
+        items = tuple(GradedItem(i.layer, i.quantity, i.status, i.points, i.max_points, i.mistake, i.answer)
+                      for i in result.items)
+        return cls(result.exercise, result.submission, result.identity, items, tuple(result.errors),
+                   result.source, result.score, result.max_score)
+
+
 @dataclass
 class Outcome:
-    results: list[Result]
+    results: list[Graded]
     reports: dict[int, str]                       # index in results -> report file (relative to out)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): not submissions
     warnings: list[str] = field(default_factory=list)
@@ -55,7 +97,7 @@ class Outcome:
     seconds: float = 0.0
 
     @property
-    def ungradable(self) -> list[Result]:
+    def ungradable(self) -> list[Graded]:
         return [r for r in self.results if not r.gradable]
 
 
@@ -81,6 +123,9 @@ def discover(paths: Sequence[str], exclude: Path | None = None
         for match in matches:
             path = Path(match)
             if _inside(path, excluded):
+                continue
+            if not path.exists():
+                skipped.append((match, "no such file or folder"))
                 continue
             if not path.is_dir():
                 if glob.has_magic(pattern) and _ignored(path):
@@ -139,7 +184,8 @@ class Grader:
     """Per-process state: the exercise (and its variants), parsed once; grades one file and
     writes its reports into a staging name the parent renames."""
 
-    def __init__(self, exercise_path: str, out: Path, templates: str | None, max_bytes: int):
+    def __init__(self, exercise_path: str, out: Path, templates: str | None, max_bytes: int,
+                 gradescope: bool = False):
         from .exercise import _build_variant, _document, choose_variables
         from .yamlsource import read_text
 
@@ -147,6 +193,7 @@ class Grader:
         self.out = out
         self.templates = templates
         self.max_bytes = max_bytes
+        self.gradescope = gradescope
         self._variants: dict[tuple, Exercise] = {}
         self._variant_of = None
         if self.exercise.variables:
@@ -190,8 +237,8 @@ class Grader:
         view["overview"] = {"href": f"../{OVERVIEW}"}
         return render("class_report.html.j2", view, self.templates)
 
-    def run(self, job: tuple[int, str, str]) -> list[tuple[Result, str]]:
-        """Grade job ``(number, path, display)``; write each report to a staging file."""
+    def run(self, job: tuple[int, str, str]) -> list[Staged]:
+        """Grade job ``(number, path, display)``; stage each submission's own outputs."""
         number, path, display = job
         try:
             results = self.grade_file(path, display)
@@ -206,11 +253,28 @@ class Grader:
             except Exception as exc:  # noqa: BLE001
                 result = _internal_error(self.exercise, path, display, exc)
                 html = self.report(result)
-            stage = self.out / REPORTS / f".stage-{number}-{k}.html.tmp"
-            with open(stage, "w", encoding="utf-8", newline="") as fh:  # renamed into place later
-                fh.write(html)
-            staged.append((result, str(stage)))
+            stem = self.out / REPORTS / f".stage-{number}-{k}"
+            _write(stem.with_name(stem.name + ".html.tmp"), html)
+            if self.gradescope:
+                from .gradebook import gradescope_results
+                data = gradescope_results(result, self.exercise_for(result.student) if result.gradable
+                                          else self.exercise)
+                _write(stem.with_name(stem.name + ".gradescope.tmp"), json.dumps(data, indent=1) + "\n")
+            staged.append(Staged(Graded.of(result), str(stem), json.dumps(result.to_json(), ensure_ascii=False)))
         return staged
+
+
+class Staged(NamedTuple):
+    """A graded submission on its way back from a worker: its outputs wait under ``stem``."""
+    graded: Graded
+    stem: str
+    json: str            # its results.json entry, without the report's name
+
+
+def _write(path: Path, text: str) -> None:
+    """A staging file, renamed into place later (so no temporary of its own)."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
 
 
 def ungradable(exercise: Exercise, submission: str, identity: Identity, error: Exception) -> Result:
@@ -237,12 +301,12 @@ def _internal_error(exercise: Exercise, path: str, display: str, exc: Exception)
 _GRADER: Grader | None = None
 
 
-def _init(exercise_path: str, out: Path, templates: str | None, max_bytes: int) -> None:
+def _init(exercise_path: str, out: Path, templates: str | None, max_bytes: int, gradescope: bool) -> None:
     global _GRADER
-    _GRADER = Grader(exercise_path, out, templates, max_bytes)
+    _GRADER = Grader(exercise_path, out, templates, max_bytes, gradescope)
 
 
-def _run(job: tuple[int, str, str]) -> list[tuple[Result, str]]:
+def _run(job: tuple[int, str, str]) -> list[Staged]:
     assert _GRADER is not None
     return _GRADER.run(job)
 
@@ -253,8 +317,9 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
                 progress: Callable[[int, int], None] | None = None) -> Outcome:
     """Grade every submission under ``paths`` and write the outputs into ``options.out``.
 
-    Raises GraderError only for an invalid exercise, an unusable output folder or a broken
-    template; a bad submission is an ungradable Result with its reason.
+    Raises GraderError only for an invalid exercise, an output folder that cannot be
+    written or a broken template; a bad submission is an ungradable result with its reason.
+    ``progress(done, total)`` is called as files are graded.
     """
     started = time.perf_counter()
     exercise = load_exercise(exercise_path)
@@ -262,31 +327,40 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
     _prepare(out)
     files, skipped = discover(paths, exclude=out)
     jobs = [(n, str(p), _display(p, paths)) for n, p in enumerate(files)]
-    staged: list[tuple[Result, str]] = []
-    workers = min(options.jobs or os.cpu_count() or 1, max(1, len(jobs) // 4))
-    init = (exercise_path, out, options.templates, options.max_bytes)
+    init = (exercise_path, out, options.templates, options.max_bytes, options.gradescope)
     try:
-        if workers <= 1:
-            _init(*init)
-            for i, job in enumerate(jobs, 1):
-                staged += _run(job)
-                if progress:
-                    progress(i, len(jobs))
-        else:
-            chunk = max(1, min(32, len(jobs) // (workers * 16)))
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=init) as pool:
-                for i, part in enumerate(pool.map(_run, jobs, chunksize=chunk), 1):
-                    staged += part
-                    if progress:
-                        progress(i, len(jobs))
-    except BaseException:
+        staged = _grade_all(jobs, init, options.jobs, progress)
+        outcome = Outcome(results=[s.graded for s in staged], reports={}, skipped=skipped)
+        _place_outputs(out, staged, outcome)
+        _write_outputs(exercise, outcome, options, files, [s.json for s in staged])
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        raise GraderError(f"cannot write the outputs: {exc.strerror or exc}",
+                          file=str(exc.filename or out)) from None
+    finally:
         _remove_staged(out)
-        raise
-    outcome = Outcome(results=[r for r, _ in staged], reports={}, skipped=skipped)
-    _place_reports(out, staged, outcome)
-    _write_outputs(exercise, outcome, options, files)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _grade_all(jobs: list[tuple[int, str, str]], init: tuple, processes: int,
+               progress: Callable[[int, int], None] | None) -> list[Staged]:
+    """Every job graded, in job order (so the outputs do not depend on the processes)."""
+    staged: list[Staged] = []
+    workers = min(processes or os.cpu_count() or 1, max(1, len(jobs) // 4))
+    if workers <= 1:
+        _init(*init)
+        for i, job in enumerate(jobs, 1):
+            staged += _run(job)
+            if progress:
+                progress(i, len(jobs))
+        return staged
+    chunk = max(1, min(32, len(jobs) // (workers * 16)))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=init) as pool:
+        for i, part in enumerate(pool.map(_run, jobs, chunksize=chunk), 1):
+            staged += part
+            if progress:
+                progress(i, len(jobs))
+    return staged
 
 
 def _prepare(out: Path) -> None:
@@ -306,9 +380,9 @@ def _remove_staged(out: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def report_name(result: Result, taken: set[str]) -> str:
+def report_name(graded: Graded, taken: set[str]) -> str:
     """``reports/<student>.html``: a safe, unique (also on case-insensitive disks) name."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", result.identity.student).strip("._-")[:MAX_NAME] or "submission"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", graded.identity.student).strip("._-")[:MAX_NAME] or "submission"
     name, n = f"{stem}.html", 1
     while name.lower() in taken:
         n += 1
@@ -317,15 +391,20 @@ def report_name(result: Result, taken: set[str]) -> str:
     return f"{REPORTS}/{name}"
 
 
-def _place_reports(out: Path, staged: list[tuple[Result, str]], outcome: Outcome) -> None:
-    """Rename the staged reports to their final names; remove reports of an earlier run that
-    this run did not write (named in its results.json), so the folder matches the overview."""
+def _place_outputs(out: Path, staged: Sequence[Staged], outcome: Outcome) -> None:
+    """Rename the staged reports (and Gradescope files) to their final names; remove reports
+    of an earlier run that this run did not write (named in its results.json)."""
     previous = _previous_reports(out)
     taken: set[str] = set()
-    for index, (result, stage) in enumerate(staged):
-        name = report_name(result, taken)
-        os.replace(stage, out / name)
+    for index, item in enumerate(staged):
+        name = report_name(item.graded, taken)
+        os.replace(item.stem + ".html.tmp", out / name)
         outcome.reports[index] = name
+        gradescope = Path(item.stem + ".gradescope.tmp")
+        if gradescope.exists():
+            folder = out / "gradescope" / Path(name).stem
+            folder.mkdir(parents=True, exist_ok=True)
+            os.replace(gradescope, folder / "results.json")
     for name in previous - set(outcome.reports.values()):
         (out / name).unlink(missing_ok=True)
 
@@ -339,18 +418,20 @@ def _previous_reports(out: Path) -> set[str]:
     return {n for n in names if isinstance(n, str) and re.fullmatch(rf"{REPORTS}/[A-Za-z0-9._-]+\.html", n)}
 
 
-def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, files: Sequence[Path]) -> None:
+def results_json(entries: Sequence[str], reports: dict[int, str]) -> str:
+    """``results.json``: a list of SPEC section 4 objects, one a line, each with its ``report``."""
+    lines = [entry[:-1] + ", " + json.dumps({"report": reports[i]})[1:] for i, entry in enumerate(entries)]
+    return "[\n" + ",\n".join(lines) + "\n]\n"
+
+
+def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, files: Sequence[Path],
+                   entries: Sequence[str]) -> None:
     from . import gradebook
     from .overview import render_overview
 
     out = Path(options.out)
     results = outcome.results
-    payload = []
-    for index, result in enumerate(results):
-        entry = result.to_json()
-        entry["report"] = outcome.reports[index]
-        payload.append(entry)
-    write_atomic(out / "results.json", json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    write_atomic(out / "results.json", results_json(entries, outcome.reports))
     outcome.written.append("results.json")
 
     graded_at = options.graded_at or _newest_mtime(files)
@@ -369,11 +450,6 @@ def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, files
         outcome.written.append(name)
         outcome.warnings += [f"{name}: left out {item}" for item in left_out]
     if options.gradescope:
-        for index, result in enumerate(results):
-            folder = Path(outcome.reports[index]).stem
-            data = gradebook.gradescope_results(result, exercise)
-            write_atomic(out / "gradescope" / folder / "results.json", json.dumps(data, indent=1) + "\n",
-                         durable=False)
         outcome.written.append("gradescope/")
     write_atomic(out / OVERVIEW, render_overview(exercise, outcome, options.templates))
     outcome.written.append(OVERVIEW)
@@ -393,17 +469,19 @@ def _newest_mtime(files: Sequence[Path]) -> datetime:
 def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: readers see the old
     file or the new one, never a part. ``durable`` also flushes it to disk before the rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise GraderError(f"cannot write the file: {exc.strerror or exc}", file=str(path)) from None
         raise
 
 

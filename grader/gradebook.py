@@ -17,10 +17,25 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Protocol, Sequence
 
+from .answers import Identity
 from .exercise import Exercise
 from .result import Result
+
+
+class Scored(Protocol):
+    """What a gradebook reads of a graded submission: a :class:`~grader.result.Result`, or
+    the slimmer ``grader.batch.Graded`` a class run collects."""
+    submission: str
+    identity: Identity
+    items: Sequence[Any]      # each with layer, quantity, status, points, mistake
+    errors: Sequence[str]
+    score: Fraction
+    max_score: Fraction
+
+    @property
+    def gradable(self) -> bool: ...
 
 FORMATS = ("csv", "canvas", "moodle")
 
@@ -47,7 +62,7 @@ def _csv_text(rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
-def short_feedback(result: Result, reveal: str) -> str:
+def short_feedback(result: Scored, reveal: str) -> str:
     """One paragraph for an LMS comment box, within what ``reveal`` allows."""
     if not result.gradable:
         return "Not graded: " + "; ".join(result.errors or ["no answers found"])
@@ -77,7 +92,7 @@ def item_columns(exercise: Exercise) -> list[tuple[str | None, str]]:
     return cols
 
 
-def plain_csv(results: Sequence[Result], exercise: Exercise) -> str:
+def plain_csv(results: Sequence[Scored], exercise: Exercise) -> str:
     columns = item_columns(exercise)
     header = ["student", "name", "email", "submission", "score", "max_score", "percent", "status",
               "late", "errors"] + [f"{layer}.{q}" if layer else q for layer, q in columns]
@@ -92,15 +107,16 @@ def plain_csv(results: Sequence[Result], exercise: Exercise) -> str:
     return _csv_text(rows)
 
 
-def canvas_csv(results: Sequence[Result], exercise: Exercise, options: GradebookOptions
+def canvas_csv(results: Sequence[Scored], exercise: Exercise, options: GradebookOptions
                ) -> tuple[str, list[str]]:
-    """The Canvas import CSV, and the submissions left out (no Canvas user id in the name)."""
+    """The Canvas import CSV, and the submissions left out (no Canvas user id in the name, or
+    an earlier submission of a student who handed in again)."""
     title = options.assignment_title or exercise.title
     column = f"{title} ({options.assignment_id})" if options.assignment_id else title
     rows: list[list[object]] = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column],
                                 ["    Points Possible", "", "", "", "", decimal(exercise.max_score)]]
-    skipped = []
-    for r in _latest_per(results, lambda r: r.identity.canvas_id):
+    latest, skipped = _latest_per(results, lambda r: r.identity.canvas_id, "Canvas user")
+    for r in latest:
         if not r.identity.canvas_id:
             skipped.append(f"{r.submission}: no Canvas user id in the file name")
             continue
@@ -122,13 +138,13 @@ def moodle_date(when: datetime) -> str:
             f"{'AM' if when.hour < 12 else 'PM'}")
 
 
-def moodle_csv(results: Sequence[Result], exercise: Exercise, options: GradebookOptions
+def moodle_csv(results: Sequence[Scored], exercise: Exercise, options: GradebookOptions
                ) -> tuple[str, list[str]]:
     """The offline grading worksheet, and the submissions left out (no participant id)."""
     when = moodle_date(options.graded_at or datetime.now())
     rows: list[list[object]] = [MOODLE_HEADER]
-    skipped = []
-    for r in _latest_per(results, lambda r: r.identity.moodle_participant):
+    latest, skipped = _latest_per(results, lambda r: r.identity.moodle_participant, "Moodle participant")
+    for r in latest:
         pid = r.identity.moodle_participant
         if not pid:
             skipped.append(f"{r.submission}: no Moodle participant id in the file name")
@@ -161,13 +177,17 @@ def gradescope_results(result: Result, exercise: Exercise) -> dict:
     return out
 
 
-def _latest_per(results: Sequence[Result], key) -> list[Result]:
-    """One row per LMS id: the last submission in name order wins (Canvas resubmissions ``-1``)."""
-    chosen: dict[object, Result] = {}
+def _latest_per(results: Sequence[Scored], key, who: str) -> tuple[list[Scored], list[str]]:
+    """One row per LMS id: the last submission in name order wins (Canvas resubmissions ``-1``);
+    the earlier ones, said as left out."""
+    chosen: dict[object, Scored] = {}
     order: list[object] = []
+    replaced: list[str] = []
     for r in results:
         k = key(r) or ("file", r.submission)
         if k not in chosen:
             order.append(k)
+        else:
+            replaced.append(f"{chosen[k].submission}: the same {who} handed in {r.submission} later")
         chosen[k] = r
-    return [chosen[k] for k in order]
+    return [chosen[k] for k in order], replaced

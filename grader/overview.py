@@ -9,8 +9,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from .exercise import Exercise
-from .gradebook import item_columns
-from .result import Result
+from .gradebook import Scored, item_columns
 
 #: histogram bins: ten of 10 points each (0-9 % ... 90-99 %), then full marks on their own
 BINS = 11
@@ -77,7 +76,7 @@ def histogram(percents: Sequence[int]) -> dict[str, Any]:
             "axis_x1": c["left"], "axis_x2": c["width"]}
 
 
-def _item_groups(exercise: Exercise, graded: Sequence[Result]) -> list[dict[str, Any]]:
+def _item_groups(exercise: Exercise, graded: Sequence[Scored]) -> list[dict[str, Any]]:
     """The item rows grouped by layer in the exercise's order, then the model-wide ones."""
     types = {layer.name: layer.type for layer in exercise.layers}
     groups: list[dict[str, Any]] = []
@@ -90,7 +89,7 @@ def _item_groups(exercise: Exercise, graded: Sequence[Result]) -> list[dict[str,
     return groups
 
 
-def _item_rows(exercise: Exercise, graded: Sequence[Result]) -> list[dict[str, Any]]:
+def _item_rows(exercise: Exercise, graded: Sequence[Scored]) -> list[dict[str, Any]]:
     """Per asked item: how the class did, and a stacked bar (percent widths) with its counts."""
     columns = item_columns(exercise)
     tallies: dict[tuple, Counter] = {key: Counter() for key in columns}
@@ -135,7 +134,7 @@ def _item_rows(exercise: Exercise, graded: Sequence[Result]) -> list[dict[str, A
     return rows
 
 
-def _mistake_rows(graded: Sequence[Result]) -> list[dict[str, Any]]:
+def _mistake_rows(graded: Sequence[Scored]) -> list[dict[str, Any]]:
     """Named mistakes, most frequent first: answers, students and the items they were made on."""
     answers: Counter = Counter()
     students: dict[str, set] = {}
@@ -156,7 +155,7 @@ def _mistake_rows(graded: Sequence[Result]) -> list[dict[str, Any]]:
     return rows
 
 
-def _student_row(r: Result, report: str) -> dict[str, Any]:
+def _student_row(r: Scored, report: str) -> dict[str, Any]:
     identity = r.identity
     statuses = Counter(item.status for item in r.items)
     percent = percent_shown(r.score, r.max_score) if r.gradable else None
@@ -180,7 +179,7 @@ def overview_view(exercise: Exercise, outcome: Any) -> dict[str, Any]:
     warnings, files written). The overview is the instructor's: it shows everything,
     whatever the exercise's ``reveal``.
     """
-    results: list[Result] = outcome.results
+    results: list[Scored] = outcome.results
     graded = [r for r in results if r.gradable]
     shares = sorted(Fraction(r.score) / r.max_score for r in graded if r.max_score)
     mean = sum(shares, Fraction(0)) / len(shares) if shares else None
