@@ -20,7 +20,7 @@ pytest.importorskip("torch", reason="the differential tests run the models in Py
 from hypothesis import HealthCheck, given, reject, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from grader.errors import GraderError  # noqa: E402
+from grader.errors import ExerciseError  # noqa: E402
 from grader.exercise import load_exercise_text  # noqa: E402
 from grader.frameworks.torch import build_torch_model, layer_stats, run_layer  # noqa: E402
 
@@ -644,7 +644,7 @@ def test_engine_rejects_exactly_what_pytorch_rejects(case):
     theirs, torch_error = _torch_verdict(type_name, shapes, args)
     try:
         solved = load_exercise_text(text, "risky.yaml").solution.layers[0]
-    except GraderError as exc:
+    except ExerciseError as exc:
         assert torch_error is not None, f"we reject what PyTorch accepts: {exc}\n{text}"
         return
     assert torch_error is None, f"we accept what PyTorch rejects ({torch_error!r}):\n{text}"

@@ -15,7 +15,7 @@ import operator
 
 import pytest
 
-from grader.errors import GraderError
+from grader.errors import ExerciseError
 from grader.exercise import load_exercise, load_exercise_text
 from grader.layers import kinds
 
@@ -256,7 +256,7 @@ ERRORS = [
 @pytest.mark.parametrize("case", ERRORS, ids=[_id(c) for c in ERRORS])
 def test_engine_rejects_with_a_located_message(case):
     type_name, args, shapes, pattern, _ = case
-    with pytest.raises(GraderError, match=pattern) as info:
+    with pytest.raises(ExerciseError, match=pattern) as info:
         solve_one(type_name, args, shapes)
     assert str(info.value).startswith("case.yaml:1: layer 'layer': ")
 

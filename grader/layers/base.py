@@ -15,7 +15,8 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 from ..errors import ArgumentError, ShapeError
 from ..shapes import Shape
 
-# Arguments of every framework layer that never change shapes or counts (SPEC section 1).
+# Arguments of every Keras layer that never change shapes or counts (SPEC section 1); the
+# PyTorch kinds list theirs per class, exactly as each constructor takes them.
 KERAS_IGNORED = frozenset("""
 name activation trainable dtype autocast input_dim batch_size batch_input_shape
 kernel_initializer bias_initializer kernel_regularizer bias_regularizer
@@ -30,14 +31,6 @@ unit_forget_bias momentum epsilon synchronized mask_zero interpolation
 alpha negative_slope max_value threshold stddev renorm renorm_clipping renorm_momentum
 virtual_batch_size adjustment attention_axes kernel_quantization_config
 quantization_config
-""".split())
-
-TORCH_IGNORED = frozenset("""
-device dtype padding_mode inplace eps momentum track_running_stats negative_slope
-p nonlinearity max_norm norm_type scale_grad_by_freq sparse _weight _freeze
-count_include_pad divisor_override return_indices mode align_corners
-recompute_scale_factor approximate lambd min_val max_val beta threshold value
-dropout add_zero_attn
 """.split())
 
 
