@@ -1,0 +1,234 @@
+"""The class overview (index.html), read back with html5lib, a real HTML5 parser: every count,
+bar and table row checked against results.json; links resolve; nothing is fetched; all text
+from submissions is escaped.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from fractions import Fraction
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from grader.batch import Options, grade_class
+from grader.overview import BINS, histogram
+
+from .conftest import EXERCISES, ROOT
+
+html5lib = pytest.importorskip("html5lib", reason="html5lib (the test extra) parses the overview")
+
+EXERCISE = str(EXERCISES / "cnn-8x8x3.yaml")
+SAMPLES = ROOT / "samples" / "cnn-8x8x3"
+HOSTILE = "<img src=x onerror=alert(1)>&amp;"
+
+
+def parse(path: Path):
+    """html5lib in strict mode: a parse error (malformed markup) fails the test. SVG elements
+    lose their namespace here so that ``iter("rect")`` finds them."""
+    root = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(path.read_text(encoding="utf-8"))
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.startswith("{"):
+            el.tag = el.tag.split("}", 1)[1]
+    return root
+
+
+def text(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The sample class, plus a hostile file name and a hostile form export."""
+    folder = tmp_path_factory.mktemp("class") / "class"
+    shutil.copytree(SAMPLES, folder)
+    shutil.copy(SAMPLES / "rossimarco_40118_880117_params_exercise.ipynb", folder / f"{HOSTILE}.ipynb")
+    (folder / "form.csv").write_text(
+        "Student ID,Full name,conv1 - output shape,conv1 - params\n"
+        "\"<script>alert(1)</script>\",\"<b>Bold</b> & co\",\"<i>6x6x64</i>\",1728\n", encoding="utf-8")
+    (folder / "readme.txt").write_text("<a href='https://example.com'>not a submission</a>")
+    out = tmp_path_factory.mktemp("out")
+    outcome = grade_class(EXERCISE, [str(folder)], Options(out=out, gradebook=("csv", "canvas")))
+    return out, outcome
+
+
+@pytest.fixture(scope="module")
+def doc(graded):
+    return parse(graded[0] / "index.html")
+
+
+@pytest.fixture(scope="module")
+def results(graded):
+    return json.loads((graded[0] / "results.json").read_text(encoding="utf-8"))
+
+
+def test_counts(doc, results):
+    counts = {el.get("data-count"): int(text(el)) for el in doc.iter() if el.get("data-count") and el.tag == "span"
+              or el.tag == "strong" and el.get("data-count")}
+    gradable = [r for r in results if r["gradable"]]
+    assert counts["submissions"] == len(results) == 36
+    assert counts["graded"] == len(gradable) == 31      # the form's respondent answered conv1 only
+    assert counts["ungradable"] == 5
+    assert counts["full_marks"] == sum(r["score"] == r["max_score"] for r in gradable) == 14
+    assert counts["late"] == 1
+    assert counts["skipped"] == 1
+
+
+def test_histogram_bars_show_their_numbers(doc, results):
+    svg = next(el for el in doc.iter("svg") if "ov-histogram" in el.get("class", ""))
+    bars = [g for g in svg.iter("g") if "ov-bar" in g.get("class", "")]
+    assert len(bars) == BINS
+    expected = Counter()
+    for r in results:
+        if r["gradable"]:
+            share = Fraction(r["score"]) / Fraction(r["max_score"])
+            expected["100%" if share == 1 else f"{int(share * 10) * 10}–{int(share * 10) * 10 + 9}%"] += 1
+    tallest = max(expected.values())
+    for bar in bars:
+        label, count = bar.get("data-range"), int(bar.get("data-count"))
+        assert count == expected.get(label, 0)
+        texts = [text(t) for t in bar.iter("text")]
+        assert texts == [str(count), label]                      # the number and the range, as words
+        assert text(bar.find("title")).startswith(f"{count} submission")
+        rects = list(bar.iter("rect"))
+        if count:
+            assert float(rects[0].get("height")) == pytest.approx(94 * count / tallest, abs=0.1)
+        else:
+            assert rects == []
+    assert sum(int(b.get("data-count")) for b in bars) == 31
+
+
+def test_every_item_across_the_class(doc, results):
+    rows = {row.get("data-item"): row for row in doc.iter("tr") if row.get("data-item")}
+    assert len(rows) == 15
+    gradable = [r for r in results if r["gradable"]]
+    for (layer, quantity), n in Counter((i["layer"], i["quantity"]) for r in gradable for i in r["items"]).items():
+        label = f"{layer} {'output shape' if quantity == 'output_shape' else 'parameters'}" if layer \
+            else "total parameters"
+        credited = sum(i["status"] in ("correct", "follow_through") for r in gradable for i in r["items"]
+                       if (i["layer"], i["quantity"]) == (layer, quantity))
+        row = rows[label]
+        assert int(row.get("data-credited")) == credited
+        assert f"{credited}/{n}" in text(row) and f"{round(100 * credited / n)}%" in text(row)
+        segments = [rect for rect in row.iter("rect") if "ov-seg" in rect.get("class", "")]
+        assert sum(float(s.get("width")) for s in segments) == pytest.approx(100, abs=0.05)
+        for status in ("incorrect", "missing", "unreadable"):
+            k = sum(i["status"] == status for r in gradable for i in r["items"]
+                    if (i["layer"], i["quantity"]) == (layer, quantity))
+            assert (f"{k} {status}" in text(row)) == bool(k)
+    conv1 = text(rows["conv1 parameters"])
+    assert "Forgot the bias" in conv1 and "often: 1728 (3)" in conv1
+
+
+def test_the_most_common_mistakes(doc, results):
+    table = next(t for t in doc.iter("table") if "ov-mistakes" in t.get("class", ""))
+    shown = [(row.get("data-mistake"), int(row.find("td[@data-students]").text), int(row.find("td[@data-answers]").text))
+             for row in table.iter("tr") if row.get("data-mistake")]
+    answers, students = Counter(), {}
+    for r in results:
+        for i in r["items"]:
+            if i["mistake"] and i["status"] == "incorrect":
+                answers[i["mistake"]] += 1
+                students.setdefault(i["mistake"], set()).add(r["submission"])
+    assert {code: (s, a) for code, s, a in shown} == {c: (len(students[c]), answers[c]) for c in answers}
+    assert shown[0][0] == "forgot_bias" and shown[0][1:] == (5, 9)
+    assert [s for _, s, _ in shown] == sorted((s for _, s, _ in shown), reverse=True)
+    forgot = text(next(row for row in table.iter("tr") if row.get("data-mistake") == "forgot_bias"))
+    assert "Forgot the bias" in forgot and "conv1 parameters (3)" in forgot
+
+
+def test_students_table_links_each_report(doc, results, graded):
+    out = graded[0]
+    table = next(t for t in doc.iter("table") if "ov-students" in t.get("class", ""))
+    rows = [row for row in table.iter("tr") if row.get("data-student") is not None]
+    assert [row.get("data-student") for row in rows] == [r["student"] for r in results]
+    for row, result in zip(rows, results):
+        link = row.find(".//a")
+        assert link.get("href") == result["report"] and (out / link.get("href")).is_file()
+        if result["gradable"]:
+            assert f"{result['score']:g}/16" in text(row)
+        else:
+            assert "not graded" in text(row) and result["errors"][0][:40] in text(row)
+    late = next(row for row in rows if row.get("data-student") == "zieglermax")
+    assert "late" in text(late)
+
+
+def test_ungradable_and_skipped_lists(doc, results):
+    section = doc.find(".//section[@id='ungradable']")
+    listed = {row.get("data-student"): text(row) for row in section.iter("tr") if row.get("data-student")}
+    for r in results:
+        if not r["gradable"]:
+            assert r["errors"][0] in listed[r["student"]]
+    assert len(listed) == 5
+    skipped = text(doc.find(".//section[@id='skipped']"))
+    assert "readme.txt" in skipped and "not a submission (.txt file)" in skipped
+
+
+def test_warnings_name_the_gradebook_rows_left_out(doc):
+    warnings = text(doc.find(".//section[@id='warnings']"))
+    assert "gradebook-canvas.csv: left out form.csv: no Canvas user id in the file name" in warnings
+    assert ("gradebook-canvas.csv: left out andersonemma_40101_880100_params_exercise.ipynb: the same Canvas "
+            "user handed in andersonemma_40101_880201_params_exercise-1.ipynb later") in warnings
+
+
+def test_every_link_resolves(doc, graded):
+    out = graded[0]
+    ids = {el.get("id") for el in doc.iter() if el.get("id")}
+    for a in doc.iter("a"):
+        href = a.get("href")
+        if href.startswith("#"):
+            assert href[1:] in ids
+        else:
+            assert not urlparse(href).scheme and (out / unquote(href)).exists(), href
+    for report in (out / "reports").iterdir():
+        back = [a for a in parse(report).iter("a") if a.get("rel") == "up"]
+        assert [a.get("href") for a in back] == ["../index.html"] and "Class overview" in text(back[0])
+
+
+def test_submission_text_is_escaped(doc, graded):
+    html = (graded[0] / "index.html").read_text(encoding="utf-8")
+    assert not list(doc.iter("script")) and not list(doc.iter("img")) and not list(doc.iter("i"))
+    bolds = [b for b in doc.iter("b")]
+    assert bolds == []
+    page = text(doc)
+    assert f"{HOSTILE}.ipynb" in page and "<script>alert(1)</script>" in page and "<b>Bold</b> & co" in page
+    assert "onerror=alert(1)&gt;&amp;amp;" in html      # escaped once, and only once
+    assert "<i>6x6x64</i>" not in html
+
+
+def test_nothing_is_fetched(doc, graded):
+    html = (graded[0] / "index.html").read_text(encoding="utf-8")
+    csp = next(m for m in doc.iter("meta") if m.get("http-equiv") == "Content-Security-Policy")
+    assert "default-src 'none'" in csp.get("content")
+    for tag in ("script", "link", "iframe", "object", "embed", "img", "image", "use"):
+        assert not list(doc.iter(tag)), tag
+    for el in doc.iter():
+        for attr in ("src", "srcset", "xlink:href", "data"):
+            assert el.get(attr) is None
+    for a in doc.iter("a"):
+        assert not urlparse(a.get("href")).scheme
+    assert not re.search(r"url\(|@import", html)
+
+
+def test_the_page_prints(graded):
+    html = (graded[0] / "index.html").read_text(encoding="utf-8")
+    assert "@media print" in html and ".grader-overview .ov-toc" in html
+
+
+@pytest.mark.parametrize("percents, counts", [
+    ([], [0] * 11),
+    ([0, 9, 10, 19], [2, 2] + [0] * 9),
+    ([89, 90, 99], [0] * 8 + [1, 2, 0]),
+    ([100, 100, 99], [0] * 9 + [1, 2]),
+])
+def test_histogram_bins(percents, counts):
+    chart = histogram(percents)
+    assert [bar["count"] for bar in chart["bars"]] == counts
+    assert chart["bars"][-1]["label"] == "100%" and chart["bars"][0]["label"] == "0–9%"
+    tallest = max(counts) or 1
+    for bar in chart["bars"]:
+        assert bar["height"] == pytest.approx(94 * bar["count"] / tallest, abs=0.1)
+        assert bar["y"] + bar["height"] == pytest.approx(chart["base"])
