@@ -737,6 +737,11 @@ class Cat(TorchKind):
     summary = "dim (default 1, the channels); inputs: [a, b, ...] (torch.cat)"
 
     def output_shape(self, p, in_shapes):
-        from .keras import Concatenate
-        return Concatenate().output_shape({"axis": p["dim"]}, in_shapes)
+        rank = len(in_shapes[0])
+        shapes = " and ".join(fmt_shape(s) for s in in_shapes)
+        ensure(all(len(s) == rank for s in in_shapes), f"torch.cat needs inputs of one rank, got {shapes}")
+        i = axis_index(p["dim"], rank)
+        ensure(all(s[:i] + s[i + 1:] == in_shapes[0][:i] + in_shapes[0][i + 1:] for s in in_shapes),
+               f"torch.cat on dim {p['dim']} needs the other dimensions equal, got {shapes}")
+        return (*in_shapes[0][:i], sum(s[i] for s in in_shapes), *in_shapes[0][i + 1:])
 
