@@ -1,8 +1,8 @@
 """Reading answer values as people write them: shapes (6x6x64, (None, 6, 6, 64)) and
 parameter counts (1,792, 1'792, (3*3*3+1)*64 = 1792), with a small safe evaluator.
 
-Student text is never handed to eval/exec/ast: arithmetic goes through a tokenizer and a
-recursive-descent parser bounded in length, nesting depth and magnitude (SPEC section 2).
+Student text is never handed to eval/exec/ast: arithmetic goes through a tokenizer and an
+iterative precedence parser bounded in length, nesting depth and magnitude (SPEC section 2).
 """
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ _TABLE = str.maketrans({
     **dict.fromkeys("→⟶➔➜⇾", "->"),
     **dict.fromkeys("⇒⟹", "=>"),
     **{chr(0xFF10 + d): str(d) for d in range(10)},
-    "（": "(", "）": ")", "［": "[", "］": "]", "，": ",", "＝": "=", "＋": "+",
+    "（": "(", "）": ")", "［": "[", "］": "]", "，": ",", "＝": "=", "＋": "+", "≈": "=",
 })
 _LATEX = re.compile(r"\\(?:times|cdot|div|left|right|[,;:! ]|text|mathrm|quad)|\{,\}|[${}]")
 _LATEX_REPLACEMENTS = {"\\times": "x", "\\cdot": "*", "\\div": "/", "{,}": ","}
