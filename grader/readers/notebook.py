@@ -75,28 +75,42 @@ def _json_problem(exc: json.JSONDecodeError) -> str:
     return f"the notebook's JSON is broken: {exc.msg} (column {exc.colno})"
 
 
-@dataclass
 class Cell:
-    number: int            # 1-based, as people count cells
-    kind: str              # code | markdown | raw
-    raw: dict = field(repr=False)
+    """One cell of the notebook; tags are read once (every strategy asks for them)."""
+
+    __slots__ = ("number", "kind", "raw", "tags")
+
+    def __init__(self, number: int, kind: str, raw: dict):
+        self.number = number   # 1-based, as people count cells
+        self.kind = kind       # code | markdown | raw
+        self.raw = raw
+        self.tags = _tags(raw)
 
     @property
     def source(self) -> str:
         return text_of(self.raw.get("source"))
 
     @property
-    def tags(self) -> tuple[str, ...]:
-        meta = self.raw.get("metadata")
-        tags = meta.get("tags") if isinstance(meta, dict) else None
-        if isinstance(tags, str):
-            tags = [tags]
-        return tuple(t.strip().lower() for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
+    def answers(self) -> bool:
+        """Tagged ``answers``: where students are told to answer."""
+        return any(tag in ANSWERS_TAGS for tag in self.tags)
 
     @property
     def outputs(self) -> list:
         outputs = self.raw.get("outputs")
         return outputs if isinstance(outputs, list) else []
+
+
+def _tags(raw: dict) -> tuple[str, ...]:
+    meta = raw.get("metadata")
+    if not meta or not isinstance(meta, dict):
+        return ()
+    tags = meta.get("tags")
+    if not tags:
+        return ()
+    if isinstance(tags, str):
+        tags = [tags]
+    return tuple(t.strip().lower() for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
 
 
 def notebook_cells(nb: dict, shown: str) -> list[Cell]:
@@ -171,7 +185,7 @@ def _from_tagged_cells(cells: list[Cell], exercise: Exercise, problems: list[str
     found = _Found(source="")
     kinds: list[str] = []
     for cell in cells:
-        if not any(tag in ANSWERS_TAGS for tag in cell.tags):
+        if not cell.answers:
             continue
         where = f"cell {cell.number}"
         try:
@@ -273,7 +287,7 @@ def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> 
     chosen: tuple[Cell, list[Row]] | None = None
     others: list[int] = []
     for cell in reversed(cells):
-        if cell.kind != "markdown" or any(tag in ANSWERS_TAGS for tag in cell.tags):
+        if cell.kind != "markdown" or cell.answers:
             continue  # tagged cells were read first
         text = cell.source
         if not md.HEADER_HINT.search(text):
