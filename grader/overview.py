@@ -123,8 +123,9 @@ def _item_rows(exercise: Exercise, graded: Sequence[Scored]) -> list[dict[str, A
             "layer": key[0] or "", "quantity": QUANTITY_LABELS.get(key[1], key[1].replace("_", " ")),
             "label": item_label(*key), "credited": credited, "of": n,
             "percent": f"{round(100 * credited / n)}%" if n else "–",
+            "follow_through": t["follow_through"],
             "counts": [{"status": s, "word": STATUS_WORDS[s], "symbol": STATUS_SYMBOLS[s], "count": t[s]}
-                       for s in STATUS_ORDER if t[s] and s != "correct"],
+                       for s in STATUS_ORDER if t[s] and s not in ("correct", "follow_through")],
             "segments": segments,
             "mistake": mistake_title(top_code[0][0])[0] if top_code else "",
             "mistake_count": top_code[0][1] if top_code else 0,
