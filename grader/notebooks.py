@@ -4,6 +4,7 @@ Keras or PyTorch code for reference, and a Markdown answers table in a cell tagg
 """
 from __future__ import annotations
 
+import builtins
 import keyword
 import os
 import re
@@ -149,8 +150,10 @@ def _py(value: Any) -> str:
 
 def _identifier(name: str, taken: set[str]) -> str:
     ident = re.sub(r"\W", "_", name)
-    if not ident or ident[0].isdigit() or keyword.iskeyword(ident):
+    if not ident or ident[0].isdigit():
         ident = "x_" + ident
+    if keyword.iskeyword(ident) or hasattr(builtins, ident):  # no `def forward(self, input)`
+        ident += "_"
     base, n = ident, 1
     while ident in taken:
         n += 1
