@@ -32,6 +32,7 @@ from grader.layers import kinds, lookup  # noqa: E402
 keras = pytest.importorskip("keras", reason="real Keras 3 is needed for the differential tests "
                                             "(pip install '.[frameworks]')")
 from grader.frameworks.keras import build_keras_model, build_model, layer_stats, stats  # noqa: E402
+from grader.frameworks.keras import run_once as keras_run_once  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 
@@ -485,15 +486,9 @@ def keras_truth(build):
 
 
 def run_once(model) -> list[tuple[int, ...]]:
-    """Shapes (no batch) of a real forward pass on one example of zeros (valid Embedding indices)."""
-    import numpy as np
-
-    feed = [np.zeros((1, *(int(d) for d in t.shape[1:])), dtype="float32") for t in model.inputs]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        outputs = model(feed, training=False)
-    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    return [tuple(int(d) for d in o.shape[1:]) for o in outputs]
+        return keras_run_once(model)
 
 
 def assert_same_as_keras(text: str) -> None:

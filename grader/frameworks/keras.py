@@ -87,6 +87,20 @@ def build_keras_model(exercise):
                                          for layer in exercise.layers])
 
 
+def run_once(model) -> list[tuple[int, ...]]:
+    """Output shapes (no batch) of one forward pass on a batch of one example of zeros.
+
+    Keras builds a few models it cannot run (a query of another rank than the value in
+    MultiHeadAttention): running once tells. Zeros are valid Embedding indices.
+    """
+    import numpy as np
+
+    feed = [np.zeros((1, *(int(d) for d in t.shape[1:])), dtype="float32") for t in model.inputs]
+    outputs = model(feed, training=False)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    return [tuple(int(d) for d in o.shape[1:]) for o in outputs]
+
+
 def _size(variables) -> int:
     return sum(math.prod(int(d) for d in v.shape) for v in variables)
 
