@@ -591,7 +591,10 @@ def risky_window(draw) -> dict:
 def risky_other(draw, shape: list[int]) -> dict:
     rank = len(shape)
     what = draw(st.sampled_from(["reshape", "permute", "bn", "ln", "gn", "rnn", "repeat", "td",
-                                 "spatial", "dense", "flatten", "embedding", "attention"]))
+                                 "spatial", "dense", "flatten", "embedding", "attention", "softmax"]))
+    if what == "softmax":
+        axis = draw(st.integers(-6, 5) | st.lists(st.integers(-6, 5), min_size=1, max_size=2, unique=True))
+        return {"type": "Softmax", "axis": axis}
     if what == "reshape":
         target = [draw(st.sampled_from([-1, *range(1, 13)])) for _ in range(draw(st.integers(1, 3)))]
         return {"type": "Reshape", "target_shape": target}

@@ -353,7 +353,7 @@ _IDENTITY = {
     "Dropout": _RATE, "GaussianDropout": _RATE, "AlphaDropout": _RATE,
     "GaussianNoise": {"stddev": Arg(_fraction)},
     "Activation": {"activation": Arg(_anything)},
-    "ReLU": {}, "LeakyReLU": {}, "ELU": {}, "Softmax": {"axis": Arg(axis_arg, -1)},
+    "ReLU": {}, "LeakyReLU": {}, "ELU": {},
     "ActivityRegularization": {}, "Identity": {}, "Masking": {},
 }
 for _name, _args in _IDENTITY.items():
@@ -361,6 +361,22 @@ for _name, _args in _IDENTITY.items():
         "type": _name, "args": _args,
         "ignored": (KERAS_IGNORED | {"mask_value", "l1", "l2"}) - set(_args),
         "summary": "shape unchanged, no parameters"}))
+
+
+@register()
+class Softmax(KerasKind):
+    """Any axis of the tensor, the batch axis included (Keras runs softmax over axis 0 too)."""
+
+    type = "Softmax"
+    args = {"axis": Arg(axis_arg, -1)}
+    summary = "axis (shape unchanged, no parameters)"
+
+    def output_shape(self, p, in_shapes):
+        shape = in_shapes[0]
+        for axis in p["axis"] if isinstance(p["axis"], tuple) else (p["axis"],):
+            ensure(-len(shape) - 1 <= axis <= len(shape),
+                   f"axis {axis} is out of range for an input of rank {len(shape)} (plus the batch dimension)")
+        return shape
 
 
 class SpatialDropout(KerasKind):
