@@ -1,15 +1,21 @@
 """The engine against real Keras 3 on random architectures (hypothesis).
 
-Valid models (chains, residual and concatenating branches, several inputs) are drawn
-layer by layer from rules that keep them buildable, written as exercise YAML, loaded with
-``load_exercise_text`` and built with real Keras layers: every layer's output shape,
-parameters, trainable and non-trainable counts must agree. Risky single layers (windows
-larger than the input, mismatched merges, bad groups, ...) must be rejected by the grader
-exactly when Keras refuses to build them. ``GRADER_DIFF_EXAMPLES`` raises the number of
-examples for a long local run.
+Valid models (one per registered Keras kind, chains per input rank, residual and
+concatenating branches, several inputs) are drawn layer by layer from rules that keep them
+buildable, written as exercise YAML, loaded with ``load_exercise_text``, built with real
+Keras layers and run once: every layer's output shape, parameters, trainable and
+non-trainable counts must agree. Risky single layers (windows larger than the input,
+mismatched merges, bad groups, ...) must be rejected by the grader exactly when Keras
+cannot build them or run them once. ``GRADER_DIFF_EXAMPLES`` (default 300) scales every
+count for a long local run.
 
-Not generated: padding as explicit lists in convolutions (Keras' shape rule rejects
-them), Bidirectional with a backward_layer, return_state (several outputs), masking.
+Not generated, because Keras' torch backend (the only one here) cannot run them although
+the shapes and counts are well defined: LayerNormalization over axes that are not the
+trailing ones (torch.layer_norm), AveragePooling3D 'same' with a window larger than the
+input, layers after a Masking layer (the mask breaks GlobalAveragePooling1D
+channels_first). Not generated either: explicit padding lists in convolutions (Keras'
+shape rule rejects them), Bidirectional with a backward_layer, return_state and
+merge_mode None (several outputs, which an exercise layer cannot have).
 """
 from __future__ import annotations
 
