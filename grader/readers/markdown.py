@@ -176,6 +176,9 @@ def _is_delimiter(line: str) -> bool:
     return "-" in line and not line.strip(" \t|:-") and bool(_DELIMITER.match(line))
 
 
+_NEEDS_CLEANING = re.compile(r"[*_`<&\\)]")
+
+
 def _pipe_table(lines: list[str], start: int, end: int) -> Table | None:
     header = split_pipes(lines[start])
     body = start + 1
@@ -185,7 +188,11 @@ def _pipe_table(lines: list[str], start: int, end: int) -> Table | None:
     for k in range(body, end):
         if _is_delimiter(lines[k]):
             continue
-        table.rows.append([clean_cell(c) for c in split_pipes(lines[k])])
+        line = lines[k]
+        if _NEEDS_CLEANING.search(line):
+            table.rows.append([clean_cell(c) for c in split_pipes(line)])
+        else:  # nothing to clean but spaces: most rows students type
+            table.rows.append([c.strip() for c in split_pipes(line)])
         table.lines.append(k + 1)
     return table
 
