@@ -290,7 +290,7 @@ def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> 
         if cell.kind != "markdown" or cell.answers:
             continue  # tagged cells were read first
         text = cell.source
-        if not md.HEADER_HINT.search(text):
+        if not md.mentions_header(text):
             continue
         if chosen is None:
             for table in reversed(md.find_tables(text)):
