@@ -109,6 +109,20 @@ def grade(exercise: Exercise, answers: Answers) -> Result:
     return result
 
 
+# What every submission of an exercise needs alike (the worked truth, the hints), kept for
+# the exercises graded last: a class grades thousands of submissions against one exercise.
+_SHARED: dict[int, tuple[Exercise, dict[Any, Any]]] = {}
+
+
+def _per_exercise(exercise: Exercise) -> dict[Any, Any]:
+    entry = _SHARED.get(id(exercise))
+    if entry is None or entry[0] is not exercise:  # the exercise is held: its id is not reused
+        if len(_SHARED) >= 64:
+            _SHARED.clear()
+        entry = _SHARED[id(exercise)] = (exercise, {})
+    return entry[1]
+
+
 class _Walk:
     """The layers in order, with the shapes the student believes they output."""
 
@@ -125,7 +139,10 @@ class _Walk:
         self.believed: dict[str, Shape] = dict(exercise.inputs)
         self.origins: dict[str, tuple[str, ...]] = dict.fromkeys(exercise.inputs, ())
         self.mine: dict[str, LayerSolution | None] = {}
-        self.hints = neutral_hints(exercise)
+        self.shared = _per_exercise(exercise)
+        if "hints" not in self.shared:
+            self.shared["hints"] = neutral_hints(exercise)
+        self.hints = self.shared["hints"]
         self.prefer = self._student_layout()
 
     def reading(self, layer: str | None, quantity: str) -> Reading:
@@ -216,7 +233,10 @@ class _Walk:
         expected = _value(truth, quantity)
         if quantity == "output_shape":
             expected = accepted_forms(expected, native, self.accepted)[0]
-        item = self._item(layer.name, quantity, expected, self._formula(layer, quantity, truth, expected))
+        worked = self.shared.get((layer.name, quantity))
+        if worked is None:  # the worked truth is the same for every submission: once per exercise
+            worked = self.shared[(layer.name, quantity)] = self._formula(layer, quantity, truth, expected)
+        item = self._item(layer.name, quantity, expected, worked)
         if item.status:
             return item
         case = self._case(layer, quantity, item.value, truth, self.true_shapes)

@@ -97,6 +97,7 @@ def _environment(templates_dir: str | None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change during a run: no stat() per report
     )
     env.filters["ljust"] = lambda value, width: str(value).ljust(width)
     env.filters["rjust"] = lambda value, width: str(value).rjust(width)
