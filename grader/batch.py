@@ -51,8 +51,8 @@ class GradedItem(NamedTuple):
     layer: str | None
     quantity: str
     status: str
-    points: Fraction
-    max_points: Fraction
+    points: Fraction | int
+    max_points: Fraction | int
     mistake: str | None
     answer: str | None
 
@@ -81,10 +81,15 @@ class Graded:
 
     @classmethod
     def of(cls, result: Result) -> "Graded":
-        items = tuple(GradedItem(i.layer, i.quantity, i.status, i.points, i.max_points, i.mistake, i.answer)
-                      for i in result.items)
+        items = tuple(GradedItem(i.layer, i.quantity, i.status, _plain(i.points), _plain(i.max_points), i.mistake,
+                                 i.answer) for i in result.items)
         return cls(result.exercise, result.submission, result.identity, items, tuple(result.errors),
                    result.source, result.score, result.max_score)
+
+
+def _plain(points: Fraction) -> Fraction | int:
+    """Whole points as ints: they travel and hash several times faster than Fractions."""
+    return points.numerator if points.denominator == 1 else points
 
 
 @dataclass
@@ -394,19 +399,22 @@ def report_name(graded: Graded, taken: set[str]) -> str:
 def _place_outputs(out: Path, staged: Sequence[Staged], outcome: Outcome) -> None:
     """Rename the staged reports (and Gradescope files) to their final names; remove reports
     of an earlier run that this run did not write (named in its results.json)."""
-    previous = _previous_reports(out)
     taken: set[str] = set()
+    root = str(out)
     for index, item in enumerate(staged):
         name = report_name(item.graded, taken)
-        os.replace(item.stem + ".html.tmp", out / name)
+        os.replace(item.stem + ".html.tmp", os.path.join(root, name))
         outcome.reports[index] = name
-        gradescope = Path(item.stem + ".gradescope.tmp")
-        if gradescope.exists():
-            folder = out / "gradescope" / Path(name).stem
-            folder.mkdir(parents=True, exist_ok=True)
-            os.replace(gradescope, folder / "results.json")
-    for name in previous - set(outcome.reports.values()):
-        (out / name).unlink(missing_ok=True)
+        gradescope = item.stem + ".gradescope.tmp"
+        if os.path.exists(gradescope):
+            folder = os.path.join(root, "gradescope", name[len(REPORTS) + 1:-len(".html")])
+            os.makedirs(folder, exist_ok=True)
+            os.replace(gradescope, os.path.join(folder, "results.json"))
+    written = {name[len(REPORTS) + 1:] for name in outcome.reports.values()}
+    others = {f"{REPORTS}/{name}" for name in os.listdir(out / REPORTS) if name not in written}
+    if others:  # only then is the earlier results.json (not yet replaced) worth reading
+        for name in others & _previous_reports(out):
+            (out / name).unlink(missing_ok=True)
 
 
 def _previous_reports(out: Path) -> set[str]:

@@ -138,11 +138,14 @@ def _floor_one(job: tuple[str, str, int]) -> int:
     return size
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and its finished children: the load of the shared machine
-    does not change it, as it does the wall clock."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+def cpu_seconds(who: int | None = None) -> float:
+    """CPU time of this process and its finished children (or of ``who`` alone): the load of
+    a shared machine changes it much less than it does the wall clock."""
+    total = 0.0
+    for usage in ((who,) if who is not None else (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)):
+        used = resource.getrusage(usage)
+        total += used.ru_utime + used.ru_stime
+    return total
 
 
 def floor(jobs: list[tuple[str, str, int]], workers: int) -> float:
@@ -182,9 +185,10 @@ def main(argv=None) -> int:
             import cProfile
             profiler = cProfile.Profile()
             profiler.enable()
-        started, cpu = time.perf_counter(), cpu_seconds()
+        started, cpu, parent = time.perf_counter(), cpu_seconds(), cpu_seconds(resource.RUSAGE_SELF)
         outcome = grade_class(str(EXERCISE), [str(subs)], options)
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+        parent = cpu_seconds(resource.RUSAGE_SELF) - parent
         if args.profile:
             profiler.disable()
             profiler.dump_stats(args.profile)
@@ -192,7 +196,10 @@ def main(argv=None) -> int:
         rate = len(outcome.results) / seconds
         print(f"graded   {len(outcome.results):,} submissions ({graded:,} gradable) in {seconds:.2f} s: "
               f"{rate:,.0f} submissions/s with {options.jobs} process(es); "
-              f"{1000 * cpu / len(outcome.results):.2f} ms CPU each")
+              f"{1000 * cpu / len(outcome.results):.2f} ms CPU each "
+              f"({1000 * parent / len(outcome.results):.2f} ms of it in the main process)")
+        print(f"         on {args.jobs} idle cores that CPU time would allow about "
+              f"{len(outcome.results) / max(cpu / args.jobs, parent):,.0f} submissions/s")
 
         sizes = {i: (out / name).stat().st_size for i, name in outcome.reports.items()}
         floor_out = work / "floor"
