@@ -7,7 +7,10 @@ Every kind of submission an instructor meets is here: right answers in each writ
 style (tagged Markdown table, the origin notebook's own table, a Python dict, YAML, a
 printed Keras summary), each typical mistake with its consequences carried through,
 unreadable values, missing answers, hostile text, broken and empty files, a late
-submission and a resubmission. The files are committed; this script documents them.
+submission and a resubmission. The files are committed; this script documents them
+(notebook cell ids are random, so a re-run rewrites every notebook's bytes).
+``samples/cnn-8x8x3-form/responses.csv`` is the same exercise answered through a Google
+Forms quiz: ``python -c "import samples.generate as g; g.write_form_export()"`` rewrites it alone.
 """
 from __future__ import annotations
 
@@ -250,7 +253,45 @@ def write_v3_notebook() -> None:
     (OUT / "hallnora_40133_880133_params_exercise.ipynb").write_text(nbformat.v3.nbjson.writes(nb))
 
 
+# A Google Forms quiz download (samples/cnn-8x8x3-form/): one file, one row per respondent,
+# the question titles as the instructor wrote them. `grader grade` grades every row.
+FORM_OUT = HERE / "cnn-8x8x3-form"
+FORM_RESPONDENTS = [
+    # (timestamp, email, student id, full name, answers, total)
+    ("2024/09/02 9:05:12 AM GMT+2", "jane.doe@example.edu", "S0001", "Jane Doe", CORRECT, "79,261"),
+    ("2024/09/02 9:41:57 AM GMT+2", "ahmed.khan@example.edu", "S0002", "Ahmed Khan", answers_with(
+        conv1=("(None, 6, 6, 64)", "(3*3*3+1)*64"), fc=("516", "128*516+516")), "79261"),
+    ("2024/09/02 10:02:30 AM GMT+2", "li.wei@example.edu", "S0003", "Li Wei", answers_with(
+        conv1=("6x6x64", "1728"), conv2=("3x3x128", "8192")), "79,069"),          # forgot_bias, own total
+    ("2024/09/02 10:15:03 AM GMT+2", "sara.novak@example.edu", "S0004", "Sara Novak", answers_with(
+        conv1=("8x8x64", "1792"), pool1=("4x4x64", "0"), conv2=("4x4x128", "8320"), pool2=("2x2x128", "0"),
+        flatten=("512", "0"), fc=("516", "264708")), "277405"),                   # wrong_padding, carried
+    ("2024/09/02 11:30:44 AM GMT+2", "tom.o'brien@example.edu", "S0005", "Tom O'Brien", answers_with(
+        conv1=("6x6x64", "(3*3+1)*64 = 640")), "78109"),                          # forgot_input_channels
+    ("2024/09/02 11:58:00 AM GMT+2", "x@example.edu", "S0006", "<script>alert('form')</script>", answers_with(
+        out=("5", "=HYPERLINK(\"http://example.com\")")), "79261"),                # hostile cells
+    ("2024/09/02 12:20:19 PM GMT+2", "amy.lee@example.edu", "S0007", "Amy Lee",
+     {k: v for k, v in CORRECT.items() if k in ("conv1", "pool1")}, ""),          # stopped early
+]
+
+
+def write_form_export() -> None:
+    import csv
+
+    FORM_OUT.mkdir(parents=True, exist_ok=True)
+    header = ["Timestamp", "Email Address", "Student ID", "Full name"]
+    header += [f"{layer} - {label}" for layer in LAYERS for label in ("output shape", "params")]
+    header += ["Total number of parameters\n(all layers, e.g. 1,234)"]
+    with open(FORM_OUT / "responses.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")  # Google's download uses CRLF
+        writer.writerow(header)
+        for stamp, email, sid, name, rows, total in FORM_RESPONDENTS:
+            cells = [c for layer in LAYERS for c in rows.get(layer, ("", ""))]
+            writer.writerow([stamp, email, sid, name, *cells, total])
+
+
 def main() -> None:
+    write_form_export()
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
