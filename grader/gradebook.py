@@ -58,6 +58,17 @@ def decimal(value: Fraction | int, places: int = 2) -> str:
     return f"{sign}{whole}.{frac:0{places}d}"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str | None) -> str:
+    """Text that came from a submission or an LMS, safe to open in a spreadsheet: a cell that
+    starts with = + - @ would run as a formula (CSV injection), so it gets a leading
+    apostrophe, as OWASP recommends. Numbers and grader's own fixed cells are left alone."""
+    text = value or ""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _csv_text(rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -103,10 +114,10 @@ def plain_csv(results: Sequence[Scored], exercise: Exercise) -> str:
     for r in results:
         points = {(i.layer, i.quantity): decimal(i.points) for i in r.items}
         percent = decimal(100 * r.score / r.max_score, 1) if r.gradable and r.max_score else ""
-        rows.append([r.identity.student, r.identity.name or "", r.identity.email or "", r.submission,
-                     decimal(r.score) if r.gradable else "", decimal(r.max_score), percent,
+        rows.append([text_cell(r.identity.student), text_cell(r.identity.name), text_cell(r.identity.email),
+                     text_cell(r.submission), decimal(r.score) if r.gradable else "", decimal(r.max_score), percent,
                      "graded" if r.gradable else "ungradable", "yes" if r.identity.late else "",
-                     "; ".join(r.errors)] + [points.get(c, "") for c in columns])
+                     text_cell("; ".join(r.errors))] + [points.get(c, "") for c in columns])
     return _csv_text(rows)
 
 
@@ -124,7 +135,7 @@ def canvas_csv(results: Sequence[Scored], exercise: Exercise, options: Gradebook
             skipped.append(f"{r.submission}: no Canvas user id in the file name")
             continue
         # an ungradable submission leaves the Canvas grade untouched (empty cell)
-        rows.append([r.identity.name or r.identity.student, r.identity.canvas_id, "", "", "",
+        rows.append([text_cell(r.identity.name or r.identity.student), r.identity.canvas_id, "", "", "",
                      decimal(r.score) if r.gradable else ""])
     return _csv_text(rows), skipped
 
@@ -152,10 +163,10 @@ def moodle_csv(results: Sequence[Scored], exercise: Exercise, options: Gradebook
         if not pid:
             skipped.append(f"{r.submission}: no Moodle participant id in the file name")
             continue
-        rows.append([f"Participant {pid}", r.identity.name or r.identity.student, r.identity.email or "",
-                     "Submitted for grading", decimal(r.score) if r.gradable else "",
+        rows.append([f"Participant {pid}", text_cell(r.identity.name or r.identity.student),
+                     text_cell(r.identity.email), "Submitted for grading", decimal(r.score) if r.gradable else "",
                      decimal(exercise.max_score), "Yes", "-", when,
-                     short_feedback(r, exercise.grading.reveal)])
+                     text_cell(short_feedback(r, exercise.grading.reveal))])
     return _csv_text(rows), skipped
 
 

@@ -362,7 +362,7 @@ def test_a_form_export_grades_every_respondent(tmp_path):
             ["2024/09/02 9:05:12 AM GMT+2", "jane.doe@example.edu", "S0001", "Jane Doe", *RIGHT],
             ["2024/09/02 9:41:57 AM GMT+2", "li.wei@example.edu", "S0002", "Li Wei",
              *RIGHT[:1], "1728", *RIGHT[2:-1], "79197"],
-            ["2024/09/02 9:50:00 AM GMT+2", "x@example.edu", "S0003", "<b>Bold</b>", *[""] * 15]]
+            ["2024/09/02 9:50:00 AM GMT+2", "=HYPERLINK(\"http://x\")", "S0003", "=1+2", *[""] * 15]]
     form = tmp_path / "responses.csv"
     with open(form, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
@@ -376,6 +376,8 @@ def test_a_form_export_grades_every_respondent(tmp_path):
     plain = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
     assert [(row["student"], row["email"], row["submission"]) for row in plain][:2] == [
         ("S0001", "jane.doe@example.edu", str(form)), ("S0002", "li.wei@example.edu", str(form))]
+    # a spreadsheet opening the gradebook must not run what a respondent typed (CSV injection)
+    assert (plain[2]["name"], plain[2]["email"]) == ("'=1+2", "'=HYPERLINK(\"http://x\")")
 
 
 def _variant_answers(student: str) -> str:
