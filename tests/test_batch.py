@@ -402,3 +402,18 @@ def test_each_student_is_graded_against_their_own_variant(tmp_path):
     assert scores["mallory"] < 16
     report = (tmp_path / "o" / "reports" / "alice.html").read_text()
     assert "Your variant" in report
+
+
+def test_templates_override_the_overview_and_the_reports(tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "overview.html.j2").write_text("{{ counts.submissions }} submissions, {{ counts.graded }} graded\n")
+    (templates / "report.html.j2").write_text(
+        '{% extends "base.html.j2" %}{% block content %}<p>{{ student.id }}: {{ score.points }}</p>{% endblock %}')
+    out = tmp_path / "o"
+    assert main(["grade", EXERCISE, str(SAMPLES / "garciamaria_40107_880106_params_exercise.ipynb"),
+                 str(SAMPLES / "clarkisla_40128_880128_params_exercise.ipynb"), "--out", str(out),
+                 "--templates", str(templates)]) == 0
+    assert (out / "index.html").read_text() == "2 submissions, 1 graded\n"
+    report = (out / "reports" / "garciamaria.html").read_text()
+    assert "<p>garciamaria: 12</p>" in report and 'href="../index.html"' in report
