@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import itertools
 import json
-import math
 import operator
 import os
 import warnings

@@ -11,7 +11,7 @@ from ..errors import ArgumentError, ShapeError
 from ..shapes import (Shape, axis_index, broadcast, fmt_shape, join_channels, keras_transpose_output,
                       keras_window_output, prod, require_rank, split_channels)
 from .base import (KERAS_IGNORED, Arg, LayerKind, Weight, axis_arg, boolean, choice, data_format,
-                   ensure, integer, int_tuple, number, optional, shape_arg)
+                   ensure, integer, int_tuple, optional, shape_arg)
 from .registry import lookup, register
 
 _SPATIAL = {1: "(steps, channels)", 2: "(height, width, channels)", 3: "(depth, height, width, channels)"}
