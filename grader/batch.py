@@ -332,10 +332,11 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
     _prepare(out)
     files, skipped = discover(paths, exclude=out)
     jobs = [(n, str(p), _display(p, paths)) for n, p in enumerate(files)]
+    found = [] if files else [f"no submission found in {', '.join(paths)}"]
     init = (exercise_path, out, options.templates, options.max_bytes, options.gradescope)
     try:
         staged = _grade_all(jobs, init, options.jobs, progress)
-        outcome = Outcome(results=[s.graded for s in staged], reports={}, skipped=skipped)
+        outcome = Outcome(results=[s.graded for s in staged], reports={}, skipped=skipped, warnings=found)
         _place_outputs(out, staged, outcome)
         _write_outputs(exercise, outcome, options, files, [s.json for s in staged])
     except OSError as exc:  # a full disk, a folder that cannot be written

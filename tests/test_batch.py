@@ -417,3 +417,12 @@ def test_templates_override_the_overview_and_the_reports(tmp_path):
     assert (out / "index.html").read_text() == "2 submissions, 1 graded\n"
     report = (out / "reports" / "garciamaria.html").read_text()
     assert "<p>garciamaria: 12</p>" in report and 'href="../index.html"' in report
+
+
+def test_an_empty_class_says_so(tmp_path, capsys):
+    (tmp_path / "class").mkdir()
+    assert run(tmp_path / "class", tmp_path / "o") == 0
+    assert f"warning: no submission found in {tmp_path / 'class'}" in capsys.readouterr().out
+    index = (tmp_path / "o" / "index.html").read_text()
+    assert "No submission was found in the files and folders given." in index
+    assert json.loads((tmp_path / "o" / "results.json").read_text()) == []
