@@ -137,9 +137,7 @@ def discover(paths: Sequence[str], exclude: Path | None = None
                     continue
                 found.setdefault(str(path), path)
                 continue
-            for sub in _walk(path):
-                if _inside(sub, excluded):
-                    continue
+            for sub in _walk(path, excluded):
                 if sub.suffix.lower() in SUFFIXES and sub.name not in METADATA_NAMES:
                     found.setdefault(str(sub), sub)
                 elif sub.name not in METADATA_NAMES:
@@ -147,9 +145,12 @@ def discover(paths: Sequence[str], exclude: Path | None = None
     return sorted(found.values(), key=str), sorted(set(skipped))
 
 
-def _walk(folder: Path) -> Iterable[Path]:
+def _walk(folder: Path, excluded: Path | None) -> Iterable[Path]:
+    if _inside(folder, excluded):
+        return
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in IGNORED_NAMES and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_NAMES and not d.startswith(".")
+                         and not _inside(Path(root) / d, excluded))
         for name in sorted(files):
             if name not in IGNORED_NAMES and not name.startswith("."):
                 yield Path(root) / name
@@ -162,13 +163,11 @@ def _ignored(path: Path) -> bool:
 
 
 def _inside(path: Path, folder: Path | None) -> bool:
+    """Whether ``path`` is ``folder`` or under it (``folder`` already resolved)."""
     if folder is None:
         return False
-    try:
-        path.resolve().relative_to(folder)
-    except ValueError:
-        return False
-    return True
+    resolved = os.path.realpath(path)
+    return resolved == str(folder) or resolved.startswith(str(folder) + os.sep)
 
 
 def _display(path: Path, roots: Sequence[str]) -> str:
