@@ -221,8 +221,9 @@ def test_discover_folders_globs_and_files(klass):
 
 
 def test_explicit_files_are_graded_even_of_unknown_kinds(klass, tmp_path):
-    outcome = grade_class(EXERCISE, [str(klass / "notes.txt"), str(klass / "garciamaria_40107_880106_params_exercise.ipynb"),
-                                     str(tmp_path / "missing.ipynb")], Options(out=tmp_path / "o"))
+    paths = [str(klass / "notes.txt"), str(klass / "garciamaria_40107_880106_params_exercise.ipynb"),
+             str(tmp_path / "missing.ipynb")]
+    outcome = grade_class(EXERCISE, paths, Options(out=tmp_path / "o"))
     reasons = {r.submission: r.errors for r in outcome.results}
     assert "plain text is not read" in reasons[str(klass / "notes.txt")][0]
     assert reasons[str(klass / "garciamaria_40107_880106_params_exercise.ipynb")] == ()

@@ -125,8 +125,8 @@ def test_every_item_across_the_class(doc, results):
 
 def test_the_most_common_mistakes(doc, results):
     table = next(t for t in doc.iter("table") if "ov-mistakes" in t.get("class", ""))
-    shown = [(row.get("data-mistake"), int(row.find("td[@data-students]").text), int(row.find("td[@data-answers]").text))
-             for row in table.iter("tr") if row.get("data-mistake")]
+    shown = [(row.get("data-mistake"), int(row.find("td[@data-students]").text),
+              int(row.find("td[@data-answers]").text)) for row in table.iter("tr") if row.get("data-mistake")]
     answers, students = Counter(), {}
     for r in results:
         for i in r["items"]:
