@@ -228,7 +228,8 @@ def recurrent(draw, shape, kind: str) -> dict:
     if kind == "Bidirectional":
         inner = recurrent(draw, shape, draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"])))
         merge = draw(st.sampled_from(["concat", "sum", "mul", "ave"]))
-        return {"type": "Bidirectional", "layer": inner, **({"merge_mode": merge} if merge != "concat" else {})}
+        extra = {"merge_mode": merge} if merge != "concat" else {}  # concat is the default
+        return {"type": "Bidirectional", "layer": inner, **extra}
     layer: dict = {"type": kind, "units": draw(st.integers(1, 8))}
     if draw(st.booleans()):
         layer["return_sequences"] = True
@@ -371,7 +372,8 @@ def same_shape_branch(draw, shape) -> dict:
                {"type": "LayerNormalization"}, {"type": "Activation", "activation": "tanh"}]
     if 2 <= rank <= 4:
         k = draw(st.integers(1, 3))
-        options.append({"type": f"Conv{rank - 1}D", "filters": shape[-1], "kernel_size": k, "padding": "same"})
+        options.append({"type": f"Conv{rank - 1}D", "filters": shape[-1], "kernel_size": k,
+                        "padding": "same"})
         if rank <= 3:
             options.append({"type": f"DepthwiseConv{rank - 1}D", "kernel_size": k, "padding": "same"})
     if rank >= 2:

@@ -374,8 +374,8 @@ class Softmax(KerasKind):
     def output_shape(self, p, in_shapes):
         shape = in_shapes[0]
         for axis in p["axis"] if isinstance(p["axis"], tuple) else (p["axis"],):
-            ensure(-len(shape) - 1 <= axis <= len(shape),
-                   f"axis {axis} is out of range for an input of rank {len(shape)} (plus the batch dimension)")
+            ensure(-len(shape) - 1 <= axis <= len(shape), f"axis {axis} is out of range for an input "
+                                                          f"of rank {len(shape)} (plus the batch dimension)")
         return shape
 
 
