@@ -288,3 +288,18 @@ def test_keras_cannot_build_or_run_the_same_layer(row):
     with warnings.catch_warnings(), pytest.raises(Exception):  # noqa: B017 - whatever Keras raises
         warnings.simplefilter("ignore")
         run_once(build_model(inputs, [("probe", probe["type"], probe, names)]))
+
+
+@pytest.mark.parametrize("alias, type_name", [
+    ("MaxPool2D", "MaxPooling2D"), ("AvgPool1D", "AveragePooling1D"), ("AvgPool3D", "AveragePooling3D"),
+    ("GlobalAvgPool2D", "GlobalAveragePooling2D"), ("GlobalMaxPool1D", "GlobalMaxPooling1D"),
+    ("Convolution2D", "Conv2D"),
+])
+def test_keras_aliases_name_the_same_kind(alias, type_name):
+    from grader.layers import lookup
+    assert lookup("keras", alias) is lookup("keras", type_name)
+    try:
+        import keras
+    except ImportError:
+        return
+    assert getattr(keras.layers, alias) is getattr(keras.layers, type_name)

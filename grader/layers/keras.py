@@ -216,6 +216,8 @@ class Pooling(KerasKind):
         return join_channels(out, c, _channels_first(p))
 
 
+# Keras' own aliases: MaxPool2D, AvgPool2D, GlobalAvgPool2D
+_SHORT = {"Max": "Max", "Average": "Avg"}
 for _r in (1, 2, 3):
     for _op in ("Max", "Average"):
         _pool = type(f"{_op}Pooling{_r}D", (Pooling,), {
@@ -225,7 +227,7 @@ for _r in (1, 2, 3):
                      "strides": Arg(optional(int_tuple(_r)), None),
                      "padding": Arg(choice("valid", "same"), "valid"),
                      "data_format": Arg(data_format, "channels_last")}})
-        register(f"{_op[:3]}Pool{_r}D")(_pool)
+        register(f"{_SHORT[_op]}Pool{_r}D")(_pool)
 
 
 class GlobalPooling(KerasKind):
@@ -242,7 +244,7 @@ class GlobalPooling(KerasKind):
 
 for _r in (1, 2, 3):
     for _op in ("Max", "Average"):
-        register(f"Global{_op[:3]}Pool{_r}D")(type(f"Global{_op}Pooling{_r}D", (GlobalPooling,), {
+        register(f"Global{_SHORT[_op]}Pool{_r}D")(type(f"Global{_op}Pooling{_r}D", (GlobalPooling,), {
             "type": f"Global{_op}Pooling{_r}D", "rank": _r}))
 
 
