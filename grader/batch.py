@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from .answers import Identity
 from .errors import GraderError
-from .exercise import Exercise, load_exercise
+from .exercise import Exercise, ExerciseFile, load_exercise
 from .result import Result
 
 IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".DS_Store", "Thumbs.db"}
@@ -190,29 +190,15 @@ class Grader:
 
     def __init__(self, exercise_path: str, out: Path, templates: str | None, max_bytes: int,
                  gradescope: bool = False):
-        from .exercise import _build_variant, _document, choose_variables
-        from .yamlsource import read_text
-
-        self.exercise = load_exercise(exercise_path)
+        self.file = ExerciseFile(exercise_path)
+        self.exercise = self.file.variant(None)
         self.out = out
         self.templates = templates
         self.max_bytes = max_bytes
         self.gradescope = gradescope
-        self._variants: dict[tuple, Exercise] = {}
-        self._variant_of = None
-        if self.exercise.variables:
-            doc = _document(read_text(exercise_path), exercise_path)
-
-            def variant(student: str) -> Exercise:
-                values = choose_variables(doc, exercise_path, student)
-                key = tuple(sorted(values.items()))
-                if key not in self._variants:
-                    self._variants[key] = _build_variant(doc, exercise_path, values, student)
-                return self._variants[key]
-            self._variant_of = variant
 
     def exercise_for(self, student: str) -> Exercise:
-        return self._variant_of(student) if self._variant_of else self.exercise
+        return self.file.variant(student) if self.file.has_variables else self.exercise
 
     def grade_file(self, path: str, display: str) -> list[Result]:
         """Every submission in one file (a form export holds many); never raises GraderError."""

@@ -6,6 +6,7 @@ architecture is solved as part of loading, so an exercise that loads can run.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import os
@@ -92,9 +93,34 @@ class Exercise:
 
 def load_exercise(path: str | os.PathLike, student: str | None = None) -> Exercise:
     """Read, validate and solve one exercise file, for ``student``'s variant."""
-    name = os.fspath(path)
-    doc = _document(read_text(name), name)
-    return _build_variant(doc, name, choose_variables(doc, name, student), student)
+    return ExerciseFile(path).variant(student)
+
+
+class ExerciseFile:
+    """One exercise file, read once; each student's variant is built when first asked for.
+
+    Grading a class asks for a variant per submission: the YAML is parsed once and the
+    students who draw the same values share one solved Exercise.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.name = os.fspath(path)
+        self.doc = _document(read_text(self.name), self.name)
+        self._variants: dict[tuple, Exercise] = {}
+
+    @property
+    def has_variables(self) -> bool:
+        return "variables" in self.doc
+
+    def variant(self, student: str | None = None) -> Exercise:
+        values = choose_variables(self.doc, self.name, student)
+        key = tuple(sorted(values.items()))
+        exercise = self._variants.get(key)
+        if exercise is None:
+            exercise = self._variants[key] = _build_variant(self.doc, self.name, values, student)
+        if exercise.student != student and values:
+            exercise = dataclasses.replace(exercise, student=student)  # shares the solved layers
+        return exercise
 
 
 def load_exercise_text(text: str, name: str = "<exercise>", student: str | None = None) -> Exercise:
