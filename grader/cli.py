@@ -64,15 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    "2 for a bad invocation or an invalid exercise.",
                        epilog="examples:\n  grader check exercises/cnn-8x8x3.yaml my_notebook.ipynb\n"
                               "  grader check exercises/cnn-8x8x3.yaml answers.yaml --html report.html\n"
-                              "  grader check exercises/cnn-8x8x3.yaml answers.yaml --format json --require-full")
+                              "  grader check exercises/cnn-8x8x3.yaml answers.yaml --format json --require-full\n"
+                              "  grader check exercise.yaml /autograder/submission "
+                              "--gradescope /autograder/results/results.json")
     p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file")
-    p.add_argument("submission", metavar="SUBMISSION", help="notebook, form export or answer file")
+    p.add_argument("submission", metavar="SUBMISSION",
+                   help="notebook, form export or answer file (or a folder holding exactly one)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text (default: a summary for the terminal) or json (SPEC section 4)")
     p.add_argument("--html", metavar="FILE", help="also write the self-contained HTML report to FILE")
     p.add_argument("--student", metavar="ID",
                    help="the student (default: from the LMS file name); picks one row of a form export")
     p.add_argument("--require-full", action="store_true", help="exit with status 1 below full marks (for CI)")
+    p.add_argument("--gradescope", metavar="FILE",
+                   help="also write Gradescope's results.json to FILE (e.g. /autograder/results/results.json)")
     p.add_argument("--templates", metavar="DIR", help="folder of templates that override the defaults")
 
     p = sub.add_parser("validate", help="check exercise files; exit status 2 if any is invalid",
@@ -179,7 +184,8 @@ def _solve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .checking import check
 
-    result = check(args.exercise, args.submission, student=args.student, templates_dir=args.templates)
+    submission = _single_submission(args.submission)
+    result = check(args.exercise, submission, student=args.student, templates_dir=args.templates)
     # a console that cannot show ✓ (a Windows code page, PYTHONIOENCODING=ascii) gets \u2713, not a traceback
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
@@ -189,9 +195,29 @@ def _check(args: argparse.Namespace) -> int:
         sys.stdout.write(result.summary())
     if args.html:
         _write_text(args.html, result.report_html())
+    if args.gradescope:
+        from .gradebook import gradescope_results
+        _write_text(args.gradescope, json.dumps(gradescope_results(result, result.spec), indent=1) + "\n")
     if args.require_full and not result.full_marks:
         return EXIT_BELOW_FULL
     return EXIT_OK
+
+
+def _single_submission(path: str) -> str:
+    """A folder (Gradescope's /autograder/submission) stands for the one submission inside it."""
+    import os
+
+    if not os.path.isdir(path):
+        return path
+    from .batch import discover
+
+    files, _ = discover([path])
+    if len(files) == 1:
+        return str(files[0])
+    found = ", ".join(f.name for f in files[:5]) + (" ..." if len(files) > 5 else "")
+    raise GraderError(("no notebook, form export or answer file in the folder" if not files else
+                       f"the folder holds {len(files)} submissions ({found}); name the one to check"),
+                      file=path)
 
 
 def _write_text(path: str, text: str) -> None:

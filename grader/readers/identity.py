@@ -38,11 +38,12 @@ def identify(path: str | os.PathLike, student: str | None = None,
     ``metadata`` is Gradescope's ``submission_metadata.json`` already loaded; without it the
     file is looked for beside ``path`` and in the parent folders up to ``autograder``.
     """
-    found = from_lms_name(path)
+    # Gradescope's metadata names the submitter for certain; a file name only suggests one
+    if metadata is None:
+        metadata = find_gradescope_metadata(path)
+    found = from_gradescope(metadata) if metadata is not None else None
     if found is None:
-        if metadata is None:
-            metadata = find_gradescope_metadata(path)
-        found = from_gradescope(metadata) if metadata is not None else None
+        found = from_lms_name(path)
     if found is None:
         found = Identity(student=Path(os.fspath(path)).stem, source="file name")
     if student:
