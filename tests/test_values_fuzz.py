@@ -210,7 +210,7 @@ def test_counts_agree_with_the_tree(tree, offset):
             assert parsed.value == expected
         return
     stated = (int(expected) if whole else 1792) + offset
-    assume(stated >= 0)
+    assume(0 <= stated < LIMIT)
     parsed = check_count(f"{text} = {stated:,} parameters")
     assert parsed is not None and parsed.value == stated
     if expected is not Bound:
