@@ -77,7 +77,8 @@ _WRAPPERS = "'\"*_"
 def _normalize(text: str, unwrap: bool = True) -> str:
     """One spelling for what people type: ASCII operators, plain spaces, no markup around."""
     t = text.translate(_TABLE)
-    if "\\" in t or "$" in t or "{" in t:
+    # LaTeX math loses its markup; template braces ({{ 7*7 }}) are no math and stay, unreadable
+    if ("\\" in t or "$" in t or "{" in t) and "{{" not in t and "}}" not in t:
         t = _LATEX.sub(_latex, t)
     t = t.strip()
     while unwrap and len(t) >= 2 and t[0] == t[-1] and t[0] in _WRAPPERS:
@@ -353,6 +354,8 @@ def _count(text) -> ParsedCount:
     if len(text) > MAX_TEXT:
         raise _Unreadable(f"too long ({len(text)} characters, at most {MAX_TEXT})")
     t = _normalize(text)
+    if "{{" in t or "}}" in t:  # template code ({{ 7*7 }}) is not arithmetic to evaluate
+        raise _Unreadable("'{{' and '}}' are not arithmetic")
     grouped = _GROUPED.fullmatch(t)
     if grouped:  # 1,792 and 9'248, kept fast
         return ParsedCount(_check(int(t.translate(_STRIP_SEPARATORS))), None, None)

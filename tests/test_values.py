@@ -338,3 +338,11 @@ def test_the_engines_own_answers_read_back(layer):
     shape = tuple(layer.output_shape)
     assert parse_shape("x".join(map(str, shape))).dims == shape
     assert parse_shape(str((None, *shape))).dims == shape
+
+
+@pytest.mark.parametrize("text", ["{{ 7*7 }}", "{{6x6x64}}", "{{ 1792 }}"])
+def test_template_braces_are_never_evaluated(text):
+    with pytest.raises(AnswerFormatError, match="not arithmetic|as a shape"):
+        parse_count(text)
+    with pytest.raises(AnswerFormatError):
+        parse_shape(text)
