@@ -10,7 +10,7 @@ from grader.exercise import load_exercise, load_exercise_text
 from grader.readers.answerfile import read_answer_file
 
 from .conftest import EXERCISES, ROOT
-from .test_forms import RIGHT, but, texts
+from .test_forms import but, texts
 
 FILES = ROOT / "tests" / "fixtures" / "answerfiles"
 EXERCISE = load_exercise(EXERCISES / "cnn-8x8x3.yaml")

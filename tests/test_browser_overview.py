@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,22 +18,6 @@ from .conftest import EXERCISES, ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("GRADER_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (extra 'browser')")
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.skip(f"no Chromium at {CHROMIUM} (set GRADER_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        except Exception as exc:  # noqa: BLE001 - any launch failure means "no usable browser here"
-            pytest.skip(f"Chromium at {CHROMIUM} does not start: {exc}")
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

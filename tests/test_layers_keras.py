@@ -9,10 +9,8 @@ the count. MACs of convolutions and dense layers are compared with a brute-force
 """
 from __future__ import annotations
 
-import ast
 import itertools
 import json
-import operator
 import os
 import warnings
 
@@ -21,20 +19,10 @@ import pytest
 from grader.errors import ExerciseError, ShapeError
 from grader.exercise import load_exercise_text
 
+from .conftest import evaluate_formula
+
 os.environ.setdefault("KERAS_BACKEND", "torch")  # the only Keras backend installed here
 
-_OPS = {ast.Add: operator.add, ast.Mult: operator.mul}
-
-
-def evaluate_formula(text: str) -> int:
-    """The value of a worked formula such as ``(3*3*3 + 1) * 64`` (+, * and integers only)."""
-    def value(node: ast.AST) -> int:
-        if isinstance(node, ast.Constant) and type(node.value) is int:
-            return node.value
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return _OPS[type(node.op)](value(node.left), value(node.right))
-        raise ValueError(f"unexpected {ast.dump(node)} in formula {text!r}")
-    return value(ast.parse(text, mode="eval").body)
 
 
 def exercise_doc(layer: dict, shapes) -> dict:

@@ -7,11 +7,9 @@ with torchinfo's mult-adds where the two definitions agree (see test_macs_match_
 """
 from __future__ import annotations
 
-import ast
 import inspect
 import json
 import math
-import operator
 
 import pytest
 
@@ -19,20 +17,8 @@ from grader.errors import ExerciseError
 from grader.exercise import load_exercise, load_exercise_text
 from grader.layers import kinds
 
-from .conftest import EXERCISES
+from .conftest import EXERCISES, evaluate_formula
 
-_OPS = {ast.Add: operator.add, ast.Mult: operator.mul}
-
-
-def evaluate_formula(text: str) -> int:
-    """The value of a worked formula such as ``(3*3*3 + 1) * 64`` (+, * and integers only)."""
-    def value(node: ast.AST) -> int:
-        if isinstance(node, ast.Constant) and type(node.value) is int:
-            return node.value
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return _OPS[type(node.op)](value(node.left), value(node.right))
-        raise ValueError(f"unexpected {ast.dump(node)} in formula {text!r}")
-    return value(ast.parse(text, mode="eval").body)
 
 
 def exercise_text(type_name: str, args: dict, shapes) -> str:

@@ -1,6 +1,5 @@
 """Reading answer values: every spelling of SPEC section 2 and the origin notebook's rows."""
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
