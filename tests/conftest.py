@@ -8,6 +8,10 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "exercises"
+# the project's reference samples (LMS formats, the origin notebook), vendored for CI
+SHARED = ROOT / "tests" / "fixtures" / "shared"
+FORMATS = SHARED / "formats"
+ORIGIN = SHARED / "origin" / "000_619ad5a882608eb1.txt"
 
 
 @pytest.fixture

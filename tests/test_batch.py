@@ -27,7 +27,7 @@ from .conftest import EXERCISES, ROOT
 EXERCISE = str(EXERCISES / "cnn-8x8x3.yaml")
 VARIANTS = str(EXERCISES / "cnn-your-turn.yaml")
 SAMPLES = ROOT / "samples" / "cnn-8x8x3"
-FORMATS = Path("/work/shared/formats")
+from .conftest import FORMATS  # noqa: E402
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.ipynb"
 
 # sample file -> (student, score, or the reason it could not be graded as a regex)

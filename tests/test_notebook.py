@@ -16,7 +16,7 @@ from grader.readers.markdown import clean_cell, find_tables, role_of, table_rows
 from grader.readers.notebook import NOTHING_FOUND, read_notebook
 from grader.values import parse_count, parse_shape
 
-from .conftest import EXERCISES, ROOT
+from .conftest import EXERCISES, ORIGIN, ROOT
 
 NOTEBOOKS = ROOT / "tests" / "fixtures" / "notebooks"
 SUMMARIES = ROOT / "tests" / "fixtures" / "summaries"
@@ -243,10 +243,7 @@ def test_total_lines(line, total):
 
 
 def test_dash_and_aligned_tables_of_the_origin_notebook():
-    origin = (ROOT.parent / "shared" / "origin" / "000_619ad5a882608eb1.txt")
-    if not origin.exists():
-        pytest.skip("shared/origin is not beside the repository")
-    text = origin.read_text(encoding="utf-8")
+    text = ORIGIN.read_text(encoding="utf-8")
     tables = [t for t in find_tables(text) if t.answers_something()]
     assert [(t.style, t.header, len(t.rows)) for t in tables[:2]] == [
         ("aligned", ["name", "size"], 7), ("dash", ["name", "size", "parameters"], 7)]
