@@ -24,7 +24,7 @@ from .answers import Answers, Identity, RawAnswer
 from .engine import LayerSolution, solve, solve_layer
 from .errors import AnswerFormatError, GraderError
 from .exercise import LAYER_QUANTITIES, MODEL_QUANTITIES, Exercise, Layer
-from .mistakes import TOTAL_OF, Case, diagnose, same_value
+from .mistakes import TOTAL_OF, Case, diagnose, same_value, totals_with_mistakes
 from .result import Item, Result
 from .shapes import Shape
 from .tables import number, shape_text
@@ -100,18 +100,24 @@ def grade(exercise: Exercise, answers: Answers) -> Result:
     A submission with errors and no answer at all is ungradable: the Result has no items,
     its ``errors`` say why, and its score is 0 of ``max_score``.
     """
+    shared = _per_exercise(exercise)
+    if "max_score" not in shared:
+        shared["max_score"] = exercise.max_score
     result = Result(exercise=exercise.id, submission=answers.submission, identity=answers.identity,
                     errors=list(answers.errors), notes=list(answers.notes), source=answers.source,
-                    max_score=exercise.max_score, reveal=exercise.grading.reveal)
+                    max_score=shared["max_score"], reveal=exercise.grading.reveal)
     if answers.errors and not answers.values:
         return result
     result.items = _Walk(exercise, answers).items()
     return result
 
 
-# What every submission of an exercise needs alike (the worked truth, the hints), kept for
-# the exercises graded last: a class grades thousands of submissions against one exercise.
+# What every submission of an exercise needs alike (the worked truth, the hints, the items
+# graded without follow-through), kept for the exercises graded last: a class grades
+# thousands of submissions against one exercise.
 _SHARED: dict[int, tuple[Exercise, dict[Any, Any]]] = {}
+_MAX_CACHED_ITEMS = 8192
+_ZERO = Fraction(0)
 
 
 def _per_exercise(exercise: Exercise) -> dict[Any, Any]:
@@ -142,14 +148,23 @@ class _Walk:
         self.shared = _per_exercise(exercise)
         if "hints" not in self.shared:
             self.shared["hints"] = neutral_hints(exercise)
+            self.shared["items"], self.shared["readings"] = {}, {}
         self.hints = self.shared["hints"]
         self.prefer = self._student_layout()
 
     def reading(self, layer: str | None, quantity: str) -> Reading:
         key = (layer, quantity)
-        if key not in self.readings:
-            self.readings[key] = read_answer(quantity, self.answers.get(layer, quantity), self.hints)
-        return self.readings[key]
+        reading = self.readings.get(key)
+        if reading is None:
+            raw = self.answers.get(layer, quantity)
+            cache = self.shared["readings"]  # a class writes the same answers: parse each once
+            reading = cache.get((quantity, raw))
+            if reading is None:
+                if len(cache) >= _MAX_CACHED_ITEMS:
+                    cache.clear()
+                reading = cache[(quantity, raw)] = read_answer(quantity, raw, self.hints)
+            self.readings[key] = reading
+        return reading
 
     def items(self) -> list[Item]:
         out: list[Item] = []
@@ -212,15 +227,27 @@ class _Walk:
         """The layout of the student's right shapes (most of them), else the exercise's own."""
         votes: Counter[str] = Counter()
         if self.exercise.ask.get("output_shape"):
-            for solved in self.truth.layers:
-                value = self.reading(solved.name, "output_shape").value
-                native = self.layouts[solved.name]
-                last, first = (to_layout(solved.output_shape, native, x) for x in (LAST, FIRST))
-                if value is not None and last != first and tuple(value) in (last, first):
+            for name, last, first in self._layout_telling():
+                value = self.reading(name, "output_shape").value
+                if value is not None and tuple(value) in (last, first):
                     votes[LAST if tuple(value) == last else FIRST] += 1
         if votes:
             return votes.most_common(1)[0][0]
         return next(iter(self.layouts.values()), LAST)
+
+    def _layout_telling(self) -> list[tuple[str, Shape, Shape]]:
+        """(layer, true shape channels last, channels first) of the layers whose shape tells
+        the layouts apart; the same for every submission, so worked out once per exercise."""
+        telling = self.shared.get("layout_telling")
+        if telling is None:
+            telling = []
+            for solved in self.truth.layers:
+                native = self.layouts[solved.name]
+                last, first = (to_layout(solved.output_shape, native, x) for x in (LAST, FIRST))
+                if last != first:
+                    telling.append((solved.name, last, first))
+            self.shared["layout_telling"] = telling
+        return telling
 
     def _case(self, layer: Layer, quantity: str, value: Any, solved: LayerSolution, shapes) -> Case:
         return Case(exercise=self.exercise, quantity=quantity, value=value, expected=_value(solved, quantity),
@@ -229,6 +256,21 @@ class _Walk:
 
     def _layer_item(self, layer: Layer, quantity: str, truth: LayerSolution, mine: LayerSolution | None,
                     origins: tuple[str, ...]) -> Item:
+        if mine is not None:  # follow-through: the item depends on the student's earlier answers
+            return self._graded_item(layer, quantity, truth, mine, origins)
+        # Without follow-through an item depends only on its raw answer, and a class writes the
+        # same few answers: each is graded once per exercise (a bounded cache), then copied.
+        cache = self.shared["items"]
+        key = (layer.name, quantity, self.answers.get(layer.name, quantity))
+        item = cache.get(key)
+        if item is None:
+            if len(cache) >= _MAX_CACHED_ITEMS:
+                cache.clear()
+            item = cache[key] = self._graded_item(layer, quantity, truth, None, origins)
+        return _copied(item)
+
+    def _graded_item(self, layer: Layer, quantity: str, truth: LayerSolution, mine: LayerSolution | None,
+                     origins: tuple[str, ...]) -> Item:
         native = self.layouts[layer.name]
         expected = _value(truth, quantity)
         if quantity == "output_shape":
@@ -275,7 +317,7 @@ class _Walk:
         reading = self.reading(layer, quantity)
         raw = reading.raw
         item = Item(layer=layer, quantity=quantity, answer=raw.text if raw else None, expected=expected,
-                    status=reading.status, points=Fraction(0), max_points=self.exercise.ask[quantity],
+                    status=reading.status, points=_ZERO, max_points=self.exercise.ask[quantity],
                     formula=formula, value=reading.value, where=raw.where if raw else "",
                     message=reading.message)
         if item.status:
@@ -305,9 +347,12 @@ class _Walk:
         item.status = "incorrect"
         case = Case(exercise=self.exercise, quantity=quantity, value=item.value, expected=item.expected,
                     accepted=self.accepted, layouts=self.layouts, layer_answers=theirs)
-        layer_cases = [self._case(layer, per, None, self.truth.layer(layer.name), self.true_shapes)
-                       for layer in self.exercise.layers]
-        finding = diagnose(case, layer_cases)
+        totals = self.shared.get(("totals", per))
+        if totals is None:  # the same for every submission: once per exercise
+            layer_cases = [self._case(layer, per, None, self.truth.layer(layer.name), self.true_shapes)
+                           for layer in self.exercise.layers]
+            totals = self.shared[("totals", per)] = totals_with_mistakes(layer_cases)
+        finding = diagnose(case, totals=totals)
         if finding is not None:
             item.mistake, item.mistake_title = finding.code, finding.title
             item.explanation, item.working = finding.explanation, finding.working
@@ -362,6 +407,14 @@ def _value(solved: LayerSolution, quantity: str) -> Any:
     if quantity == "output_shape":
         return tuple(solved.output_shape)
     return getattr(solved, quantity)
+
+
+def _copied(item: Item) -> Item:
+    """A shallow copy (the fields are immutable values): each Result owns its items. (A
+    copy through __dict__ is several times faster than copy.copy or dataclasses.replace.)"""
+    new = object.__new__(Item)
+    new.__dict__.update(item.__dict__)
+    return new
 
 
 def _credit(item: Item, status: str) -> Item:

@@ -396,14 +396,18 @@ def alternatives(case: Case, code: str) -> list[Alternative]:
     return [a for a in entry.alternatives(case) if a is not None and not same_value(case, a.value, case.expected)]
 
 
-def diagnose(case: Case, layer_cases: Sequence[Case] = ()) -> Finding | None:
+def diagnose(case: Case, layer_cases: Sequence[Case] = (),
+             totals: Mapping[str, tuple[int, str]] | None = None) -> Finding | None:
     """The first catalogue entry that explains a wrong answer, or None.
 
     For a total, ``layer_cases`` (one per layer, quantity set to the per-layer count) let
-    entries marked ``totals`` explain a sum made with the same mistake in every layer.
+    entries marked ``totals`` explain a sum made with the same mistake in every layer;
+    ``totals`` is :func:`totals_with_mistakes` of them, when worked out beforehand.
     """
     if same_value(case, case.value, case.expected):
         return None
+    if totals is None and layer_cases and case.layer is None:
+        totals = totals_with_mistakes(layer_cases)
     for entry in CATALOGUE.values():
         working = None
         if entry.check is not None:
@@ -411,8 +415,9 @@ def diagnose(case: Case, layer_cases: Sequence[Case] = ()) -> Finding | None:
         elif case.layer is not None:
             working = next((a.working for a in alternatives(case, entry.code)
                             if _written_as(case, a.value)), None)
-        elif entry.totals and layer_cases:
-            working = _total_with(entry.code, case, layer_cases)
+        elif entry.totals and totals:
+            total, worked = totals.get(entry.code, (None, None))
+            working = worked if total == case.value else None
         if working:
             return Finding(entry.code, entry.title, entry.explanation, working)
     return None
@@ -425,15 +430,22 @@ def _written_as(case: Case, value: Any) -> bool:
     return case.value == value
 
 
-def _total_with(code: str, case: Case, layer_cases: Sequence[Case]) -> str | None:
-    values, changed = [], False
-    for layer_case in layer_cases:
-        alts = alternatives(layer_case, code)
-        changed |= bool(alts)
-        values.append(alts[0].value if alts else layer_case.expected)
-    if changed and sum(values) == case.value:
-        return sum_working(values)
-    return None
+def totals_with_mistakes(layer_cases: Sequence[Case]) -> dict[str, tuple[int, str]]:
+    """Entry code -> (the total with that mistake made in every layer where it applies, its
+    working), for the entries marked ``totals`` that change some layer. It depends on the
+    exercise alone, so a grader works it out once for all the submissions of a class."""
+    out: dict[str, tuple[int, str]] = {}
+    for entry in CATALOGUE.values():
+        if entry.check is not None or not entry.totals:
+            continue
+        values, changed = [], False
+        for layer_case in layer_cases:
+            alts = alternatives(layer_case, entry.code)
+            changed |= bool(alts)
+            values.append(alts[0].value if alts else layer_case.expected)
+        if changed:
+            out[entry.code] = (sum(values), sum_working(values))
+    return out
 
 
 def describe(code: str) -> tuple[str, str]:
@@ -443,4 +455,4 @@ def describe(code: str) -> tuple[str, str]:
 
 
 __all__ = ["Case", "Alternative", "Finding", "Mistake", "CATALOGUE", "TITLES", "TOTAL_OF", "mistake",
-           "alternatives", "diagnose", "describe", "same_value"]
+           "alternatives", "diagnose", "describe", "same_value", "totals_with_mistakes"]
