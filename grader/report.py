@@ -101,6 +101,7 @@ def _environment(templates_dir: str | None) -> jinja2.Environment:
     )
     env.filters["ljust"] = lambda value, width: str(value).ljust(width)
     env.filters["rjust"] = lambda value, width: str(value).rjust(width)
+    env.globals["report_row"] = _report_row
     return env
 
 
@@ -116,6 +117,44 @@ class _ViewEnvironment(jinja2.Environment):
             except KeyError:
                 pass
         return super().getattr(obj, attribute)
+
+
+ROW_TEMPLATE = "_report_row.html.j2"
+#: what the row template sees besides ``row``, ``group`` and ``first``
+ROW_CONTEXT = ("show_expected", "show_points", "note_columns", "reveal")
+_MAX_CACHED_ROWS = 8192
+
+
+@jinja2.pass_context
+def _report_row(context: Any, row: dict[str, Any], group: dict[str, Any], first: bool) -> Markup:
+    """One item's rows of a report table, through ``_report_row.html.j2``. The students of a
+    class write the same answers, so most rows recur across reports: each distinct row is
+    rendered once per environment (keyed by everything the template sees) and reused."""
+    env = context.environment
+    layer = dict(group)  # the row template sees the group without its rows
+    layer.pop("rows", None)
+    values = context.__dict__.get("_row_context")
+    if values is None:  # looked up once per report (a report's rows share its context)
+        values = context.__dict__["_row_context"] = {name: context[name] for name in ROW_CONTEXT
+                                                     if name in context}
+    key = (_row_key(row), tuple(layer.items()) if first else None, tuple(values.items()))
+    cache = env.__dict__.setdefault("_rendered_rows", {})
+    html = cache.get(key)
+    if html is None:
+        if len(cache) >= _MAX_CACHED_ROWS:
+            cache.clear()
+        html = cache[key] = Markup(env.get_template(ROW_TEMPLATE).render(row=row, group=layer, first=first,
+                                                                          **values))
+    return html
+
+
+def _row_key(row: dict[str, Any]) -> tuple:
+    """A row view as a hashable value, its note parts (dicts) as tuples."""
+    plain = dict(row)  # C-level copies: a generator over the items costs several times more
+    notes = plain.pop("notes", None)
+    if isinstance(notes, list):
+        notes = tuple(tuple(part.items()) if isinstance(part, dict) else part for part in notes)
+    return tuple(plain.items()), notes
 
 
 # C0/C1 controls (but tab and newline) and the bidirectional overrides of "Trojan Source":
@@ -244,6 +283,33 @@ def _formula(item: Item, exercise: Exercise) -> str:
     return value_text(item.expected)
 
 
+_ROW_VIEWS: dict[tuple, dict[str, Any]] = {}
+
+
+def _cached_row_view(item: Item, exercise: Exercise, reveal: str) -> dict[str, Any]:
+    """:func:`row_view`, worked out once for the items that recur across a class (a copy:
+    callers own their views). An item with a formula depends on nothing of the exercise."""
+    if not item.formula:
+        return row_view(item, exercise, reveal)
+    key = (reveal, item.layer, item.quantity, item.answer, item.where, item.status, _hashable(item.points),
+           _hashable(item.max_points), item.expected, item.formula, item.mistake, item.mistake_title,
+           item.explanation, item.working, item.basis, item.own_formula, item.message)
+    row = _ROW_VIEWS.get(key)
+    if row is None:
+        if len(_ROW_VIEWS) >= _MAX_CACHED_ROWS:
+            _ROW_VIEWS.clear()
+        row = _ROW_VIEWS[key] = row_view(item, exercise, reveal)
+    row = dict(row)
+    if row["notes"]:
+        row["notes"] = [dict(part) for part in row["notes"]]
+    return row
+
+
+def _hashable(points: Any) -> Any:
+    """Points as a key (hashing a Fraction runs Python code; its two ints do not)."""
+    return (points.numerator, points.denominator) if type(points) is Fraction else points
+
+
 def row_view(item: Item, exercise: Exercise, reveal: str) -> dict[str, Any]:
     """One asked item as the templates see it, with what ``reveal`` hides left empty
     (the policy of ``grader.result``: the same in the HTML, the text and the JSON)."""
@@ -308,7 +374,7 @@ def _groups(result: Result, exercise: Exercise, reveal: str) -> list[dict[str, A
     order = {name: i for i, name in enumerate(exercise.layer_names)}
     by_layer: dict[str | None, list[dict]] = {}
     for item in result.items:
-        by_layer.setdefault(item.layer, []).append(row_view(item, exercise, reveal))
+        by_layer.setdefault(item.layer, []).append(_cached_row_view(item, exercise, reveal))
     groups = []
     for name in sorted(by_layer, key=lambda n: len(order) + 1 if n is None else order.get(n, len(order))):
         rows = by_layer[name]

@@ -359,6 +359,19 @@ def test_templates_dir_overrides_one_file_and_keeps_the_rest(tmp_path):
     assert "gr-answers" in render_report(partly_right(), EXERCISE, tmp_path)
 
 
+def test_the_row_template_overrides_every_row_and_sees_no_more_than_its_part(tmp_path):
+    (tmp_path / "_report_row.html.j2").write_text(
+        "<tr data-row='{{ group.name if first else \"\" }}:{{ row.quantity }}:{{ row.status }}'></tr>\n")
+    html = render_report(partly_right(), EXERCISE, tmp_path)
+    rows = re.findall(r"data-row='([^']*)'", html)
+    assert len(rows) == len(partly_right().items) and rows[0] == "conv1:output_shape:correct"
+    assert sum(1 for r in rows if r.split(":")[0]) == len({item.layer for item in partly_right().items})
+    (tmp_path / "other").mkdir()  # a row's template sees its row only (rows are rendered once per class)
+    (tmp_path / "other" / "_report_row.html.j2").write_text("{{ student.id }}")
+    with pytest.raises(GraderError, match="unknown name"):
+        render_report(partly_right(), EXERCISE, tmp_path / "other")
+
+
 @pytest.mark.parametrize("template,match", [
     ("{{ student.nickname }}", "unknown name"),
     ("{% if %}", "summary.txt.j2:1: template syntax"),
