@@ -250,7 +250,7 @@ class Grader:
                 data = gradescope_results(result, self.exercise_for(result.student) if result.gradable
                                           else self.exercise)
                 _write(stem.with_name(stem.name + ".gradescope.tmp"), json.dumps(data, indent=1) + "\n")
-            staged.append(Staged(Graded.of(result), str(stem), json.dumps(result.to_json(), ensure_ascii=False)))
+            staged.append(Staged(Graded.of(result), str(stem), result.json_text()))
         return staged
 
 
@@ -414,7 +414,8 @@ def _previous_reports(out: Path) -> set[str]:
 
 def results_json(entries: Sequence[str], reports: dict[int, str]) -> str:
     """``results.json``: a list of SPEC section 4 objects, one a line, each with its ``report``."""
-    lines = [entry[:-1] + ", " + json.dumps({"report": reports[i]})[1:] for i, entry in enumerate(entries)]
+    quoted = json.encoder.encode_basestring_ascii  # what json.dumps does to a str, without its overhead
+    lines = [f"{entry[:-1]}, \"report\": {quoted(reports[i])}}}" for i, entry in enumerate(entries)]
     return "[\n" + ",\n".join(lines) + "\n]\n"
 
 

@@ -16,6 +16,7 @@ A submission that could not be read at all has no items and its ``errors`` say w
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -129,11 +130,53 @@ class Result:
         reveal = reveal or self.reveal
         if reveal not in REVEALS:
             raise ValueError(f"reveal must be one of {', '.join(REVEALS)}, got {reveal!r}")
+        return {**self._json_head(), "items": [item.to_json(reveal) for item in self.items],
+                **self._json_tail(reveal)}
+
+    def json_text(self, reveal: str | None = None) -> str:
+        """``json.dumps(self.to_json(reveal), ensure_ascii=False)``, the same characters, with
+        each distinct item encoded once: the students of a class give the same answers."""
+        reveal = reveal or self.reveal
+        if reveal not in REVEALS:
+            raise ValueError(f"reveal must be one of {', '.join(REVEALS)}, got {reveal!r}")
+        head = json.dumps(self._json_head(), ensure_ascii=False)
+        tail = json.dumps(self._json_tail(reveal), ensure_ascii=False)
+        items = ", ".join(_item_json(item, reveal) for item in self.items)
+        return f"{head[:-1]}, \"items\": [{items}], {tail[1:]}"
+
+    def _json_head(self) -> dict[str, Any]:
         return {"exercise": self.exercise, "student": self.student, "submission": self.submission,
-                "score": float(self.score), "max_score": float(self.max_score),
-                "items": [item.to_json(reveal) for item in self.items],
-                "errors": list(self.errors), "notes": list(self.notes), "source": self.source,
+                "score": float(self.score), "max_score": float(self.max_score)}
+
+    def _json_tail(self, reveal: str) -> dict[str, Any]:
+        return {"errors": list(self.errors), "notes": list(self.notes), "source": self.source,
                 "gradable": self.gradable, "reveal": reveal}
+
+
+_ITEM_JSON: dict[tuple, str] = {}
+_MAX_CACHED_ITEMS = 8192
+
+
+def _item_json(item: Item, reveal: str) -> str:
+    """One item's JSON text, encoded once per distinct item (every field it shows is in the key)."""
+    try:
+        key = (reveal, item.layer, item.quantity, item.answer, item.where, item.status, _plain(item.points),
+               _plain(item.max_points), item.expected, item.formula, item.mistake, item.mistake_title,
+               item.explanation, item.working, item.basis, item.own_formula, item.message, item.value)
+        text = _ITEM_JSON.get(key)
+    except TypeError:  # an unhashable value (a list), from an Item made by hand
+        return json.dumps(item.to_json(reveal), ensure_ascii=False)
+    if text is None:
+        if len(_ITEM_JSON) >= _MAX_CACHED_ITEMS:
+            _ITEM_JSON.clear()
+        text = _ITEM_JSON[key] = json.dumps(item.to_json(reveal), ensure_ascii=False)
+    return text
+
+
+def _plain(points: Any) -> Any:
+    """Points in a key: a Fraction as its two ints (hashing a Fraction runs Python code), and
+    its type kept apart (an int 1 and a Fraction 1 give the same JSON, a float 1.0 does not)."""
+    return (points.numerator, points.denominator) if type(points) is Fraction else (type(points), points)
 
 
 def points(value: Fraction) -> float | int:

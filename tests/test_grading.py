@@ -300,6 +300,14 @@ def test_to_json_defaults_to_the_exercises_reveal():
     assert data["reveal"] == "nothing" and {i["status"] for i in data["items"]} == {"received"}
 
 
+@pytest.mark.parametrize("reveal", ["answers", "correctness", "nothing"])
+def test_json_text_is_json_dumps_of_to_json_also_for_items_seen_before(cnn, reveal):
+    results = [_all_wrong(cnn), _graded(cnn, {("conv1", "params"): "1728", ("fc", "output_shape"): "Ünïcode"}),
+               _graded(cnn), grade(cnn, Answers("s1.ipynb", Identity("s1"), errors=["the file is empty"]))]
+    for result in results + results:  # the second time, items come from the cache
+        assert result.json_text(reveal) == json.dumps(result.to_json(reveal), ensure_ascii=False)
+
+
 def test_a_submission_without_answers_but_with_errors_is_ungradable(cnn):
     answers = Answers("s1.ipynb", Identity("s1"), errors=["not a notebook: the file is empty"])
     result = grade(cnn, answers)
