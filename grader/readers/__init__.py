@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 
 from ..answers import Answers
 from ..errors import SubmissionError
@@ -67,19 +68,22 @@ def read_path(path: str | os.PathLike, exercise: Exercise, *, student: str | Non
 def read_bytes(name: str, shown: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The file's bytes; SubmissionError for a missing, empty, oversized or unreadable file."""
     try:
-        if os.path.isdir(name):
-            raise SubmissionError("is a directory, not a submission file; grade the files in it", file=shown)
-        size = os.path.getsize(name)
-        if size > max_bytes:
-            raise SubmissionError(f"the file is {size / 1e6:.1f} MB, over the limit of "
-                                  f"{max_bytes / 1e6:g} MB (--max-size)", file=shown)
+        # one open and one fstat (not a stat for isdir, another for the size, then the open):
+        # a class is read file after file
         with open(name, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(name)
+            if info.st_size > max_bytes:
+                raise SubmissionError(f"the file is {info.st_size / 1e6:.1f} MB, over the limit of "
+                                      f"{max_bytes / 1e6:g} MB (--max-size)", file=shown)
             data = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise SubmissionError("no such file", file=shown) from None
-    except IsADirectoryError:
-        raise SubmissionError("is a directory, not a submission file", file=shown) from None
     except OSError as exc:
+        if os.path.isdir(name):  # Linux refuses to open it; elsewhere it opens or is refused otherwise
+            raise SubmissionError("is a directory, not a submission file; grade the files in it",
+                                  file=shown) from None
         raise SubmissionError(f"cannot read the file: {exc.strerror or exc}", file=shown) from None
     if len(data) > max_bytes:  # grew while we looked
         raise SubmissionError(f"the file is over the limit of {max_bytes / 1e6:g} MB (--max-size)", file=shown)

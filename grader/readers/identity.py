@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -29,6 +30,7 @@ _CANVAS_ANON = re.compile(r"^(?:(?P<late>LATE|late)_)?anon_(?P<anon>[A-Za-z0-9]+
                           r"(?:\d{3,}_.+|(?:text|link)\.html)$")
 _MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_[a-z]+_?$")
 _MOODLE_FLAT = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_[a-z]+_.+$")
+_ASSIGNSUBMISSION = "_assignsubmission_"  # in every Moodle folder name: a cheap test before splitting a path
 
 
 def identify(path: str | os.PathLike, student: str | None = None,
@@ -53,10 +55,14 @@ def identify(path: str | os.PathLike, student: str | None = None,
 
 def from_lms_name(path: str | os.PathLike) -> Identity | None:
     """The Canvas or Moodle identity in a download's file or folder names, or None."""
-    parts = Path(os.fspath(path)).parts
-    if not parts:
-        return None
-    base = parts[-1]
+    name = os.fspath(path)
+    base = os.path.basename(name)
+    parts: tuple[str, ...] = ()
+    if not base or base in (".", "..") or _ASSIGNSUBMISSION in name:  # only then are the folders read
+        parts = Path(name).parts
+        if not parts:
+            return None
+        base = parts[-1]
     match = _CANVAS_ANON.match(base)
     if match:
         return Identity(student=f"anon_{match['anon']}", late=bool(match["late"]), source="canvas")
@@ -88,26 +94,30 @@ def find_gradescope_metadata(path: str | os.PathLike) -> dict | None:
     Folders above the file are searched only inside an ``autograder`` folder, so a stray
     metadata file elsewhere on disk is never taken for this submission's.
     """
-    folder = Path(os.path.abspath(os.fspath(path))).parent
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
     candidates = [folder]
-    if "autograder" in folder.parts:
-        for parent in folder.parents:
-            candidates.append(parent)
-            if parent.name == "autograder":
-                break
+    if "autograder" in folder:  # a cheap test first: most files are nowhere near Gradescope's folders
+        parent = Path(folder)
+        if "autograder" in parent.parts:
+            for above in parent.parents:
+                candidates.append(str(above))
+                if above.name == "autograder":
+                    break
     for candidate in candidates:
-        data = _load_metadata(candidate / METADATA_NAME)
+        data = _load_metadata(os.path.join(candidate, METADATA_NAME))
         if data is not None:
             return data
     return None
 
 
-def _load_metadata(file: Path) -> dict | None:
+def _load_metadata(file: str) -> dict | None:
     """The parsed file, or None when it is absent or unusable (not the student's fault)."""
     try:
-        if not file.is_file() or file.stat().st_size > _METADATA_MAX_BYTES:
+        info = os.stat(file)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _METADATA_MAX_BYTES:
             return None
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
+        with open(file, encoding="utf-8-sig") as fh:
+            data = json.loads(fh.read())
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None

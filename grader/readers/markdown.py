@@ -193,15 +193,21 @@ def _pipe_table(lines: list[str], start: int, end: int) -> Table | None:
         body += 1
     table = Table(header=[clean_cell(h) for h in header], line=start + 1, style="pipe", last_line=end)
     for k in range(body, end):
-        if _is_delimiter(lines[k]):
-            continue
-        line = lines[k]
-        if _NEEDS_CLEANING.search(line):
-            table.rows.append([clean_cell(c) for c in split_pipes(line)])
-        else:  # nothing to clean but spaces: most rows students type
-            table.rows.append([c.strip() for c in split_pipes(line)])
-        table.lines.append(k + 1)
+        cells = _pipe_cells(lines[k])
+        if cells is not None:
+            table.rows.append(list(cells))
+            table.lines.append(k + 1)
     return table
+
+
+@functools.lru_cache(maxsize=16384)  # the students of a class write the same rows
+def _pipe_cells(line: str) -> tuple[str, ...] | None:
+    """The clean cells of a pipe table's row; None for a delimiter row."""
+    if _is_delimiter(line):
+        return None
+    if _NEEDS_CLEANING.search(line):
+        return tuple(clean_cell(c) for c in split_pipes(line))
+    return tuple(c.strip() for c in split_pipes(line))  # nothing to clean but spaces: most rows
 
 
 def _pseudo_table(lines: list[str], start: int) -> Table | None:
@@ -218,20 +224,34 @@ def _pseudo_table(lines: list[str], start: int) -> Table | None:
         k = start + 1
         last = k
         while k < len(lines):
-            raw = lines[k]
-            if not raw.strip() or _RULE.match(raw):
+            cells = _pseudo_line(lines[k], style, len(header))
+            if cells is _SKIP:
                 k += 1
                 continue
-            cells = split(raw.strip())
-            if len(cells) < 2 or (mentions_header(raw) and not _DIGIT.search(raw) and _starts_table(raw)):
+            if cells is _STOP:
                 break
-            table.rows.append(_fit(cells, len(header), style))
+            table.rows.append(list(cells))
             table.lines.append(k + 1)
             k += 1
             last = k
         table.last_line = last
         return table if table.rows else None
     return None
+
+
+_SKIP, _STOP = (), ("stop",)  # a blank or rule line; a line that ends the table
+
+
+@functools.lru_cache(maxsize=16384)  # the origin notebook's rows recur in every student's copy
+def _pseudo_line(raw: str, style: str, width: int) -> tuple[str, ...]:
+    """One line under a pseudo-table's header: its cells fitted to the header, or _SKIP
+    (blank, or a rule), or _STOP (not a row: the table ends)."""
+    if not raw.strip() or _RULE.match(raw):
+        return _SKIP
+    cells = (_split_dash if style == "dash" else _split_aligned)(raw.strip())
+    if len(cells) < 2 or (mentions_header(raw) and not _DIGIT.search(raw) and _starts_table(raw)):
+        return _STOP
+    return tuple(_fit(cells, width, style))
 
 
 def _starts_table(line: str) -> bool:
@@ -241,6 +261,7 @@ def _starts_table(line: str) -> bool:
                for split in (_split_dash, _split_aligned))
 
 
+@functools.lru_cache(maxsize=4096)  # the teacher's cells recur in every student's notebook
 def has_answer_table(text: str) -> bool:
     """Whether the text has a header line of an answer table (rows are not read)."""
     for line in text.split("\n"):
@@ -311,26 +332,34 @@ def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
     if not quantity_cols:
         return []
     rows: list[Row] = []
-    columns = list(quantity_cols.items())
+    columns = tuple(quantity_cols.items())
     for number, cells in enumerate(table.rows, 1):  # cells are clean_cell'ed: stripped
-        if len(cells) < len(roles):
-            cells = cells + [""] * (len(roles) - len(cells))
-        label = cells[layer_col] if layer_col is not None else ""
-        kind = cells[type_col] if type_col is not None else None
-        if label[:1].isdigit():
-            label = _LEADING_INDEX.sub("", label)
-        label = label.rstrip(":").strip()
-        if "(" in label:
-            m = _NAME_TYPE.match(label)
-            if m and m.group("type"):
-                label, kind = m.group("name"), kind or m.group("type")
-        filled = [(q, cells[i]) for q, i in columns if cells[i]]
+        label, kind, filled = _row_parts(tuple(cells), len(roles), layer_col, type_col, columns)
         if not label and not filled:
             continue
         label = label or f"row {number}"
         place = f"{where}, row '{label}'"
         rows.append(Row(label, {q: RawAnswer(v, place) for q, v in filled}, kind or None))
     return rows
+
+
+@functools.lru_cache(maxsize=16384)  # the students of a class write the same rows
+def _row_parts(cells: tuple[str, ...], width: int, layer_col: int | None, type_col: int | None,
+               columns: tuple[tuple[str, int], ...]) -> tuple[str, str | None, tuple[tuple[str, str], ...]]:
+    """A row's label (its row number not yet put in for a missing one), its layer type, and
+    the (quantity, text) of its filled answer cells."""
+    if len(cells) < width:
+        cells = cells + ("",) * (width - len(cells))
+    label = cells[layer_col] if layer_col is not None else ""
+    kind = cells[type_col] if type_col is not None else None
+    if label[:1].isdigit():
+        label = _LEADING_INDEX.sub("", label)
+    label = label.rstrip(":").strip()
+    if "(" in label:
+        m = _NAME_TYPE.match(label)
+        if m and m.group("type"):
+            label, kind = m.group("name"), kind or m.group("type")
+    return label, kind, tuple((q, cells[i]) for q, i in columns if cells[i])
 
 
 # -- totals written as prose ----------------------------------------------------------------
@@ -346,6 +375,7 @@ _TAIL = re.compile(r"\s*(\([^()]*\)|learnable|trainable|parameters|params|in tot
                    re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=16384)  # a class's notebooks share most of their lines
 def total_line(text: str) -> str | None:
     """The total a line of prose states: ``Total: 79,261`` or ``... = 217'706 learnable
     parameters`` (the whole sum, so a wrong addition can be reported), else None."""

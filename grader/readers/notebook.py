@@ -8,6 +8,7 @@ validation is far too slow for a class set); nbformat 3 cells are upgraded by nb
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from ..exercise import Exercise
 from . import markdown as md
 from .literals import CellProblem, mapping_rows, python_answers, yaml_answers
 from .matching import Row, assign_rows
-from .summary import find_summaries, might_hold_summary, plain_text
+from .summary import Summary, find_summaries, might_hold_summary, plain_text
 
 ANSWERS_TAGS = ("answers", "answer")
 NOTHING_FOUND = ("no answers found: looked for a cell tagged 'answers' (a Markdown table, YAML or "
@@ -337,14 +338,20 @@ def _summary_in(cell: Cell, exercise: Exercise) -> tuple[str, dict, list[str]] |
     text = output_text(cell.outputs)
     if not text:
         return None
-    summaries = [s for s in find_summaries(text, f"cell {cell.number}") if s.rows]
-    if not summaries:
+    summary = _last_summary(text, f"cell {cell.number}")
+    if summary is None:
         return None
-    summary = summaries[-1]
     values, notes = assign_rows(exercise, summary.rows, by_name=False)
     for quantity, raw in summary.totals.items():
         values.setdefault((None, quantity), raw)
     return f"{summary.style} summary", values, notes
+
+
+@functools.lru_cache(maxsize=1024)  # students who ran the same model printed the same summary
+def _last_summary(text: str, where: str) -> Summary | None:
+    """The last summary with rows printed in ``text`` (shared between calls: only read it)."""
+    summaries = [s for s in find_summaries(text, where) if s.rows]
+    return summaries[-1] if summaries else None
 
 
 def output_text(outputs: list) -> str:
