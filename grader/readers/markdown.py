@@ -107,7 +107,7 @@ class Table:
     """One table: the header cells and each row's cells, with their line in the text."""
 
     header: list[str]
-    rows: list[list[str]] = field(default_factory=list)
+    rows: list[tuple[str, ...]] = field(default_factory=list)  # cached per line: shared, never changed
     lines: list[int] = field(default_factory=list)  # 1-based line of each row
     line: int = 1                                   # the header's line
     style: str = "pipe"                             # pipe | dash | aligned
@@ -195,7 +195,7 @@ def _pipe_table(lines: list[str], start: int, end: int) -> Table | None:
     for k in range(body, end):
         cells = _pipe_cells(lines[k])
         if cells is not None:
-            table.rows.append(list(cells))
+            table.rows.append(cells)
             table.lines.append(k + 1)
     return table
 
@@ -230,7 +230,7 @@ def _pseudo_table(lines: list[str], start: int) -> Table | None:
                 continue
             if cells is _STOP:
                 break
-            table.rows.append(list(cells))
+            table.rows.append(cells)
             table.lines.append(k + 1)
             k += 1
             last = k
@@ -334,7 +334,7 @@ def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
     rows: list[Row] = []
     columns = tuple(quantity_cols.items())
     for number, cells in enumerate(table.rows, 1):  # cells are clean_cell'ed: stripped
-        label, kind, filled = _row_parts(tuple(cells), len(roles), layer_col, type_col, columns)
+        label, kind, filled = _row_parts(cells, len(roles), layer_col, type_col, columns)
         if not label and not filled:
             continue
         label = label or f"row {number}"

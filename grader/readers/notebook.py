@@ -172,6 +172,9 @@ class _Found:
 
     def add(self, values: dict[Key, RawAnswer], notes: list[str]) -> None:
         self.notes.extend(notes)
+        if not self.values:  # the usual case, one answers cell: nothing can be answered twice
+            self.values.update(values)
+            return
         for key, raw in values.items():
             earlier = self.values.get(key)
             if earlier is None:
