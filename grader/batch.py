@@ -68,8 +68,8 @@ class Graded:
     items: tuple[GradedItem, ...]
     errors: tuple[str, ...]
     source: str
-    score: Fraction
-    max_score: Fraction
+    score: Fraction | int          # whole points as ints, as the items' points
+    max_score: Fraction | int
 
     @property
     def student(self) -> str:
@@ -84,7 +84,7 @@ class Graded:
         items = tuple(GradedItem(i.layer, i.quantity, i.status, _plain(i.points), _plain(i.max_points), i.mistake,
                                  i.answer) for i in result.items)
         return cls(result.exercise, result.submission, result.identity, items, tuple(result.errors),
-                   result.source, result.score, result.max_score)
+                   result.source, _plain(result.score), _plain(result.max_score))
 
 
 def _plain(points: Fraction) -> Fraction | int:

@@ -32,8 +32,8 @@ class Scored(Protocol):
     identity: Identity
     items: Sequence[Any]      # each with layer, quantity, status, points, mistake
     errors: Sequence[str]
-    score: Fraction
-    max_score: Fraction
+    score: Fraction | int     # Graded carries whole points as ints
+    max_score: Fraction | int
 
     @property
     def gradable(self) -> bool: ...
@@ -113,12 +113,17 @@ def plain_csv(results: Sequence[Scored], exercise: Exercise) -> str:
     rows: list[list[object]] = [header]
     for r in results:
         points = {(i.layer, i.quantity): decimal(i.points) for i in r.items}
-        percent = decimal(100 * r.score / r.max_score, 1) if r.gradable and r.max_score else ""
+        percent = _percent_cell(r.score, r.max_score) if r.gradable and r.max_score else ""
         rows.append([text_cell(r.identity.student), text_cell(r.identity.name), text_cell(r.identity.email),
                      text_cell(r.submission), decimal(r.score) if r.gradable else "", decimal(r.max_score), percent,
                      "graded" if r.gradable else "ungradable", "yes" if r.identity.late else "",
                      text_cell("; ".join(r.errors))] + [points.get(c, "") for c in columns])
     return _csv_text(rows)
+
+
+@lru_cache(maxsize=4096)  # a class has few distinct scores
+def _percent_cell(score: Fraction | int, maximum: Fraction | int) -> str:
+    return decimal(100 * Fraction(score) / Fraction(maximum), 1)  # exact: ints would divide as floats
 
 
 def canvas_csv(results: Sequence[Scored], exercise: Exercise, options: GradebookOptions
