@@ -250,7 +250,7 @@ class Grader:
                 data = gradescope_results(result, self.exercise_for(result.student) if result.gradable
                                           else self.exercise)
                 _write(stem.with_name(stem.name + ".gradescope.tmp"), json.dumps(data, indent=1) + "\n")
-            staged.append(Staged(Graded.of(result), str(stem), result.json_text()))
+            staged.append(Staged(Graded.of(result), str(stem), result.json_text()[:-1]))
         return staged
 
 
@@ -258,7 +258,7 @@ class Staged(NamedTuple):
     """A graded submission on its way back from a worker: its outputs wait under ``stem``."""
     graded: Graded
     stem: str
-    json: str            # its results.json entry, without the report's name
+    json: str            # its results.json entry without the closing brace (the report's name goes there)
 
 
 def _write(path: Path, text: str) -> None:
@@ -322,7 +322,7 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
     try:
         staged = _grade_all(jobs, init, options.jobs, progress)
         outcome = Outcome(results=[s.graded for s in staged], reports={}, skipped=skipped, warnings=found)
-        _place_outputs(out, staged, outcome)
+        _place_outputs(out, staged, outcome, options.gradescope)
         _write_outputs(exercise, outcome, options, files, [s.json for s in staged])
     except OSError as exc:  # a full disk, a folder that cannot be written
         raise GraderError(f"cannot write the outputs: {exc.strerror or exc}",
@@ -382,7 +382,7 @@ def report_name(graded: Graded, taken: set[str]) -> str:
     return f"{REPORTS}/{name}"
 
 
-def _place_outputs(out: Path, staged: Sequence[Staged], outcome: Outcome) -> None:
+def _place_outputs(out: Path, staged: Sequence[Staged], outcome: Outcome, gradescope: bool) -> None:
     """Rename the staged reports (and Gradescope files) to their final names; remove reports
     of an earlier run that this run did not write (named in its results.json)."""
     taken: set[str] = set()
@@ -391,11 +391,11 @@ def _place_outputs(out: Path, staged: Sequence[Staged], outcome: Outcome) -> Non
         name = report_name(item.graded, taken)
         os.replace(item.stem + ".html.tmp", os.path.join(root, name))
         outcome.reports[index] = name
-        gradescope = item.stem + ".gradescope.tmp"
-        if os.path.exists(gradescope):
+        staged_results = item.stem + ".gradescope.tmp"
+        if gradescope and os.path.exists(staged_results):
             folder = os.path.join(root, "gradescope", name[len(REPORTS) + 1:-len(".html")])
             os.makedirs(folder, exist_ok=True)
-            os.replace(gradescope, os.path.join(folder, "results.json"))
+            os.replace(staged_results, os.path.join(folder, "results.json"))
     written = {name[len(REPORTS) + 1:] for name in outcome.reports.values()}
     others = {f"{REPORTS}/{name}" for name in os.listdir(out / REPORTS) if name not in written}
     if others:  # only then is the earlier results.json (not yet replaced) worth reading
@@ -414,19 +414,29 @@ def _previous_reports(out: Path) -> set[str]:
 
 def results_json(entries: Sequence[str], reports: dict[int, str]) -> str:
     """``results.json``: a list of SPEC section 4 objects, one a line, each with its ``report``."""
+    return "".join(results_json_parts([entry[:-1] for entry in entries], reports))
+
+
+def results_json_parts(heads: Sequence[str], reports: dict[int, str]) -> Iterable[str]:
+    """:func:`results_json` in pieces, from each entry without its closing brace: a class's
+    file is tens of megabytes, and joining it into one string first costs more than writing it."""
     quoted = json.encoder.encode_basestring_ascii  # what json.dumps does to a str, without its overhead
-    lines = [f"{entry[:-1]}, \"report\": {quoted(reports[i])}}}" for i, entry in enumerate(entries)]
-    return "[\n" + ",\n".join(lines) + "\n]\n"
+    yield "[\n"
+    for i, head in enumerate(heads):
+        yield head
+        yield f", \"report\": {quoted(reports[i])}}}" + (",\n" if i + 1 < len(heads) else "\n")
+    yield "]\n"
 
 
 def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, files: Sequence[Path],
-                   entries: Sequence[str]) -> None:
+                   heads: Sequence[str]) -> None:
+    """``heads``: each results.json entry without its closing brace (see :class:`Staged`)."""
     from . import gradebook
     from .overview import render_overview
 
     out = Path(options.out)
     results = outcome.results
-    write_atomic(out / "results.json", results_json(entries, outcome.reports))
+    write_atomic(out / "results.json", results_json_parts(heads, outcome.reports))
     outcome.written.append("results.json")
 
     graded_at = options.graded_at or _newest_mtime(files)
@@ -461,14 +471,17 @@ def _newest_mtime(files: Sequence[Path]) -> datetime:
     return datetime.fromtimestamp(int(max(stamps))) if stamps else datetime(2000, 1, 1)
 
 
-def write_atomic(path: Path, text: str, durable: bool = True) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: readers see the old
-    file or the new one, never a part. ``durable`` also flushes it to disk before the rename."""
+def write_atomic(path: Path, text: str | Iterable[str], durable: bool = True) -> None:
+    """Write ``text`` (or its pieces) to ``path`` through a temporary file and a rename: readers
+    see the old file or the new one, never a part. ``durable`` also flushes it to disk first."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                fh.writelines(text)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
