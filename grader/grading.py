@@ -148,7 +148,7 @@ class _Walk:
         self.shared = _per_exercise(exercise)
         if "hints" not in self.shared:
             self.shared["hints"] = neutral_hints(exercise)
-            self.shared["items"], self.shared["readings"] = {}, {}
+            self.shared["items"], self.shared["readings"], self.shared["solved"] = {}, {}, {}
         self.hints = self.shared["hints"]
         self.prefer = self._student_layout()
 
@@ -183,16 +183,27 @@ class _Walk:
         origins = tuple(sorted({o for name in layer.inputs for o in self.origins[name]}))
         mine: LayerSolution | None = truth
         if self.follow and in_shapes != truth.input_shapes:
-            try:
-                mine = solve_layer(layer, in_shapes)
-            except GraderError:
-                mine = None  # the student's shapes make this layer impossible: no follow-through
+            mine = self._solved_on(layer, in_shapes)
         shifted = mine is not truth
         self.mine[layer.name] = mine
         items = [self._layer_item(layer, q, truth, mine if shifted else None, origins)
                  for q in LAYER_QUANTITIES if self.exercise.ask.get(q)]
         self._believe(layer, truth, mine, origins, next((i for i in items if i.quantity == "output_shape"), None))
         return items
+
+    def _solved_on(self, layer: Layer, in_shapes: tuple[Shape, ...]) -> LayerSolution | None:
+        """The layer on the student's input shapes; None when they make it impossible (then
+        there is no follow-through). Students make the same mistakes: solved once per exercise."""
+        cache = self.shared["solved"]
+        key = (layer.name, in_shapes)
+        if key not in cache:
+            if len(cache) >= _MAX_CACHED_ITEMS:
+                cache.clear()
+            try:
+                cache[key] = solve_layer(layer, in_shapes)
+            except GraderError:
+                cache[key] = None
+        return cache[key]
 
     def _believe(self, layer: Layer, truth: LayerSolution, mine: LayerSolution | None,
                  origins: tuple[str, ...], shape_item: Item | None) -> None:
@@ -256,17 +267,20 @@ class _Walk:
 
     def _layer_item(self, layer: Layer, quantity: str, truth: LayerSolution, mine: LayerSolution | None,
                     origins: tuple[str, ...]) -> Item:
-        if mine is not None:  # follow-through: the item depends on the student's earlier answers
-            return self._graded_item(layer, quantity, truth, mine, origins)
-        # Without follow-through an item depends only on its raw answer, and a class writes the
-        # same few answers: each is graded once per exercise (a bounded cache), then copied.
+        # A class writes the same few answers and makes the same few mistakes: each item is
+        # graded once per exercise (a bounded cache), then copied. Without follow-through it
+        # depends only on its raw answer; with it, also on what the student believes the
+        # earlier layers output (their shapes, and the answers that follow-through names).
+        key: tuple = (layer.name, quantity, self.answers.get(layer.name, quantity))
+        if mine is not None:
+            key += (origins, tuple(self.reading(name, "output_shape").value for name in origins),
+                    tuple(self.believed.items()))
         cache = self.shared["items"]
-        key = (layer.name, quantity, self.answers.get(layer.name, quantity))
         item = cache.get(key)
         if item is None:
             if len(cache) >= _MAX_CACHED_ITEMS:
                 cache.clear()
-            item = cache[key] = self._graded_item(layer, quantity, truth, None, origins)
+            item = cache[key] = self._graded_item(layer, quantity, truth, mine, origins)
         return _copied(item)
 
     def _graded_item(self, layer: Layer, quantity: str, truth: LayerSolution, mine: LayerSolution | None,

@@ -300,6 +300,37 @@ def test_to_json_defaults_to_the_exercises_reveal():
     assert data["reveal"] == "nothing" and {i["status"] for i in data["items"]} == {"received"}
 
 
+# The typical answers of a class: mistakes carried through (wrong shapes, then what follows from them)
+CLASS_ANSWERS = [
+    {("conv1", "params"): "1728"}, {("conv1", "params"): "640", ("conv2", "params"): "256"},
+    {("conv1", "output_shape"): "8x8x64", ("pool1", "output_shape"): "4x4x64", ("conv2", "output_shape"): "4x4x128",
+     ("pool2", "output_shape"): "2x2x128", ("flatten", "output_shape"): "512", ("fc", "params"): "264708"},
+    {("conv1", "output_shape"): "5x5x64", ("pool1", "output_shape"): "2x2x64"},
+    {("pool2", "output_shape"): "2x2x128", ("flatten", "output_shape"): "512", ("fc", "params"): "264,708"},
+    {("pool1", "params"): "64", ("fc", "params"): "66048", ("total_params", None): "79000"},
+    {("conv1", "output_shape"): "64x6x6", ("flatten", "output_shape"): "lots"}, {},
+    {("conv1", "output_shape"): "9x9x64", ("pool1", "output_shape"): "4x4x64"},  # the same pool1 answer,
+    {("conv1", "output_shape"): "8x8x64", ("pool1", "output_shape"): "4x4x64"},  # credited on other grounds
+]
+
+
+def test_grading_a_class_in_one_process_gives_what_grading_each_alone_gives(cnn):
+    import random
+
+    from grader import grading
+    rng = random.Random(5)
+    classes = []
+    for _ in range(60):  # answer sets mixed from the typical ones: the caches meet each item many times
+        changes = {}
+        for chosen in rng.sample(CLASS_ANSWERS, 2):
+            changes.update({(None, k[0]) if k[1] is None else k: v for k, v in chosen.items()})
+        classes.append(changes)
+    warm = [_graded(cnn, changes).to_json() for changes in classes]
+    for changes, seen in zip(classes, warm):
+        grading._SHARED.clear()  # nothing kept from other submissions
+        assert _graded(cnn, changes).to_json() == seen
+
+
 @pytest.mark.parametrize("reveal", ["answers", "correctness", "nothing"])
 def test_json_text_is_json_dumps_of_to_json_also_for_items_seen_before(cnn, reveal):
     results = [_all_wrong(cnn), _graded(cnn, {("conv1", "params"): "1728", ("fc", "output_shape"): "Ünïcode"}),
