@@ -130,31 +130,48 @@ def _report_row(context: Any, row: dict[str, Any], group: dict[str, Any], first:
     """One item's rows of a report table, through ``_report_row.html.j2``. The students of a
     class write the same answers, so most rows recur across reports: each distinct row is
     rendered once per environment (keyed by everything the template sees) and reused."""
-    env = context.environment
-    layer = dict(group)  # the row template sees the group without its rows
-    layer.pop("rows", None)
     values = context.__dict__.get("_row_context")
     if values is None:  # looked up once per report (a report's rows share its context)
         values = context.__dict__["_row_context"] = {name: context[name] for name in ROW_CONTEXT
                                                      if name in context}
-    key = (_row_key(row), tuple(layer.items()) if first else None, tuple(values.items()))
-    cache = env.__dict__.setdefault("_rendered_rows", {})
-    html = cache.get(key)
+        context.__dict__["_row_context_key"] = tuple(values.items())
+    layer = _without_rows(group) if first else None
+    key = (_view_key(row, "notes"), tuple(layer.items()) if first else None, context.__dict__["_row_context_key"])
+    cache = context.environment.__dict__.setdefault("_rendered_rows", {})
+    try:
+        html = cache.get(key)
+    except TypeError:  # a view holding other lists than the notes: rendered each time
+        return _render_row(context, row, group, first, values)
     if html is None:
         if len(cache) >= _MAX_CACHED_ROWS:
             cache.clear()
-        html = cache[key] = Markup(env.get_template(ROW_TEMPLATE).render(row=row, group=layer, first=first,
-                                                                          **values))
+        html = cache[key] = _render_row(context, row, group, first, values)
     return html
 
 
-def _row_key(row: dict[str, Any]) -> tuple:
-    """A row view as a hashable value, its note parts (dicts) as tuples."""
-    plain = dict(row)  # C-level copies: a generator over the items costs several times more
-    notes = plain.pop("notes", None)
-    if isinstance(notes, list):
-        notes = tuple(tuple(part.items()) if isinstance(part, dict) else part for part in notes)
-    return tuple(plain.items()), notes
+def _render_row(context: Any, row: dict[str, Any], group: dict[str, Any], first: bool,
+                values: dict[str, Any]) -> Markup:
+    template = context.environment.get_template(ROW_TEMPLATE)
+    return Markup(template.render(row=row, group=_without_rows(group), first=first, **values))
+
+
+def _without_rows(group: dict[str, Any]) -> dict[str, Any]:
+    """The group as the row template sees it: its layer, not its other rows."""
+    layer = dict(group)
+    layer.pop("rows", None)
+    return layer
+
+
+def _view_key(view: dict[str, Any], listed: str) -> tuple:
+    """A view as a hashable value (flat tuples hash fast), its list of dicts ``listed`` as tuples."""
+    keys, values = tuple(view), tuple(view.values())
+    if listed in view:
+        i = keys.index(listed)
+        parts = values[i]
+        if isinstance(parts, list):
+            parts = tuple(tuple(part.items()) if isinstance(part, dict) else part for part in parts)
+            values = (*values[:i], parts, *values[i + 1:])
+    return keys, values
 
 
 # C0/C1 controls (but tab and newline) and the bidirectional overrides of "Trojan Source":
@@ -396,10 +413,12 @@ def _tally(rows: Iterable[dict]) -> list[dict[str, Any]]:
 
 
 def _score(result: Result, exercise: Exercise, reveal: str) -> dict[str, Any]:
-    maximum = result.max_score or exercise.max_score
-    score = result.score
+    return _score_view(result.score, result.max_score or exercise.max_score, reveal != "nothing").copy()
+
+
+@lru_cache(maxsize=4096)  # a class has few distinct scores, and Fraction arithmetic is slow (a copy is returned)
+def _score_view(score: Fraction, maximum: Fraction, shown: bool) -> dict[str, Any]:
     percent = round(100 * score / maximum) if maximum else 0
-    shown = reveal != "nothing"
     return {"shown": shown, "points": points_text(score) if shown else "",
             "max": points_text(maximum), "percent": f"{percent}%" if shown else "",
             "full": shown and bool(maximum) and score >= maximum}
