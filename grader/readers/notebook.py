@@ -94,7 +94,7 @@ class Cell:
     @property
     def answers(self) -> bool:
         """Tagged ``answers``: where students are told to answer."""
-        return any(tag in ANSWERS_TAGS for tag in self.tags)
+        return bool(self.tags) and any(tag in ANSWERS_TAGS for tag in self.tags)
 
     @property
     def outputs(self) -> list:
@@ -247,7 +247,7 @@ def _read_tagged_code(cell: Cell, exercise: Exercise, where: str) -> tuple[str, 
     text = cell.source
     problem: CellProblem | None = None
     try:
-        data, kind = python_answers(text), "Python dict"
+        data, kind = _python_answers(text), "Python dict"
     except CellProblem as exc:
         problem = exc
         try:
@@ -262,6 +262,11 @@ def _read_tagged_code(cell: Cell, exercise: Exercise, where: str) -> tuple[str, 
     if summary is not None:
         return summary
     raise problem or CellProblem("no 'answers = {...}' assignment of a dict in this code cell")
+
+
+# The students who fill in the same template the same way (all right, say) hand in the same
+# cell: parsed once. The data is shared between those calls, so it is only read.
+_python_answers = functools.lru_cache(maxsize=1024)(python_answers)
 
 
 def _mapping_answers(data: Any, exercise: Exercise, where: str) -> tuple[dict, list[str]]:
