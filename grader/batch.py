@@ -151,9 +151,10 @@ def _walk(folder: Path, excluded: Path | None) -> Iterable[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in IGNORED_NAMES and not d.startswith(".")
                          and not _inside(Path(root) / d, excluded))
+        base = Path(root)
         for name in sorted(files):
             if name not in IGNORED_NAMES and not name.startswith("."):
-                yield Path(root) / name
+                yield base / name
 
 
 def _ignored(path: Path) -> bool:
@@ -170,16 +171,18 @@ def _inside(path: Path, folder: Path | None) -> bool:
     return resolved == str(folder) or resolved.startswith(str(folder) + os.sep)
 
 
-def _display(path: Path, roots: Sequence[str]) -> str:
-    """The submission's name in reports: relative to the folder it was found in."""
-    for root in roots:
-        r = Path(root)
-        if r.is_dir():
-            try:
-                return str(path.relative_to(r))
-            except ValueError:
-                continue
-    return str(path)
+def _display(path: Path, folders: Sequence[Path]) -> str:
+    """The submission's name in reports: relative to the folder (of those given) it was found in."""
+    name = str(path)
+    for folder in folders:
+        prefix = os.path.join(str(folder), "")
+        if name.startswith(prefix) and prefix != os.sep:  # what relative_to gives, without its cost
+            return name[len(prefix):]
+        try:
+            return str(path.relative_to(folder))
+        except ValueError:
+            continue
+    return name
 
 
 # -- grading one file (runs in worker processes) -------------------------------------------
@@ -316,7 +319,8 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
     out = Path(options.out)
     _prepare(out)
     files, skipped = discover(paths, exclude=out)
-    jobs = [(n, str(p), _display(p, paths)) for n, p in enumerate(files)]
+    folders = [Path(root) for root in paths if os.path.isdir(root)]  # looked at once, not once per file
+    jobs = [(n, str(p), _display(p, folders)) for n, p in enumerate(files)]
     found = [] if files else [f"no submission found in {', '.join(paths)}"]
     init = (exercise_path, out, options.templates, options.max_bytes, options.gradescope)
     try:
