@@ -196,6 +196,7 @@ class Grader:
         self.file = ExerciseFile(exercise_path)
         self.exercise = self.file.variant(None)
         self.out = out
+        self.reports = os.path.join(out, REPORTS)
         self.templates = templates
         self.max_bytes = max_bytes
         self.gradescope = gradescope
@@ -246,14 +247,14 @@ class Grader:
             except Exception as exc:  # noqa: BLE001
                 result = _internal_error(self.exercise, path, display, exc)
                 html = self.report(result)
-            stem = self.out / REPORTS / f".stage-{number}-{k}"
-            _write(stem.with_name(stem.name + ".html.tmp"), html)
+            stem = os.path.join(self.reports, f".stage-{number}-{k}")
+            _write(stem + ".html.tmp", html)
             if self.gradescope:
                 from .gradebook import gradescope_results
                 data = gradescope_results(result, self.exercise_for(result.student) if result.gradable
                                           else self.exercise)
-                _write(stem.with_name(stem.name + ".gradescope.tmp"), json.dumps(data, indent=1) + "\n")
-            staged.append(Staged(Graded.of(result), str(stem), result.json_text()[:-1]))
+                _write(stem + ".gradescope.tmp", json.dumps(data, indent=1) + "\n")
+            staged.append(Staged(Graded.of(result), stem, result.json_text()[:-1]))
         return staged
 
 
@@ -264,10 +265,11 @@ class Staged(NamedTuple):
     json: str            # its results.json entry without the closing brace (the report's name goes there)
 
 
-def _write(path: Path, text: str) -> None:
-    """A staging file, renamed into place later (so no temporary of its own)."""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+def _write(path: str, text: str) -> None:
+    """A staging file, renamed into place later (so no temporary of its own). Written as UTF-8
+    bytes: the same bytes as a text file without newline translation, without its wrapper."""
+    with open(path, "wb") as fh:
+        fh.write(text.encode("utf-8"))
 
 
 def ungradable(exercise: Exercise, submission: str, identity: Identity, error: Exception) -> Result:
