@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, NamedTuple, Sequence
 from .answers import Identity
 from .errors import GraderError
 from .exercise import Exercise, ExerciseFile, load_exercise
+from .readers.surrogates import clean_text
 from .result import Result
 
 IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".DS_Store", "Thumbs.db"}
@@ -173,6 +174,10 @@ def _inside(path: Path, folder: Path | None) -> bool:
 
 def _display(path: Path, folders: Sequence[Path]) -> str:
     """The submission's name in reports: relative to the folder (of those given) it was found in."""
+    return clean_text(_relative(path, folders))  # a file name that is not UTF-8 shows with U+FFFD
+
+
+def _relative(path: Path, folders: Sequence[Path]) -> str:
     name = str(path)
     for folder in folders:
         prefix = os.path.join(str(folder), "")

@@ -15,6 +15,7 @@ import stat
 from ..answers import Answers
 from ..errors import SubmissionError
 from ..exercise import Exercise
+from .surrogates import clean_text
 
 DEFAULT_MAX_BYTES = 20_000_000
 
@@ -46,7 +47,7 @@ def read_path(path: str | os.PathLike, exercise: Exercise, *, student: str | Non
     export it selects that student's row.
     """
     name = os.fspath(path)
-    shown = display or name
+    shown = clean_text(display or name)  # names that are not UTF-8 cannot be written into reports
     suffix = os.path.splitext(name)[1].lower()
     if suffix not in SUFFIXES:
         hint = _SUFFIX_HINTS.get(suffix, f"a submission is {_KNOWN}")

@@ -42,6 +42,7 @@ from ..errors import ExerciseError, SubmissionError
 from ..exercise import Exercise, LAYER_QUANTITIES
 from .labels import model_quantity_of, quantity_of, strict_key
 from .matching import Row, assign_rows, normalize
+from .surrogates import clean_tree, may_hold_surrogates
 
 MAX_BYTES = 1_000_000  # an answer file is a few hundred bytes
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it, as yamlsource
@@ -140,6 +141,8 @@ def _load_json(text: str, shown: str) -> Any:
         raise SubmissionError(f"JSON syntax error: {exc.msg}", file=shown, line=exc.lineno) from None
     except RecursionError:
         raise SubmissionError("the JSON is nested too deeply", file=shown) from None
+    if may_hold_surrogates(text):
+        tree = clean_tree(tree)
     return _leaves(tree)
 
 

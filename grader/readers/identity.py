@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..answers import Identity
+from .surrogates import clean_text
 
 METADATA_NAME = "submission_metadata.json"
 _METADATA_MAX_BYTES = 1_000_000
@@ -50,6 +51,9 @@ def identify(path: str | os.PathLike, student: str | None = None,
         found = Identity(student=Path(os.fspath(path)).stem, source="file name")
     if student:
         found = replace(found, student=student, source="--student")
+    if found.name and clean_text(found.name) != found.name or clean_text(found.student) != found.student:
+        # a file name that is not UTF-8: its undecodable bytes cannot go into reports
+        found = replace(found, student=clean_text(found.student), name=found.name and clean_text(found.name))
     return found
 
 

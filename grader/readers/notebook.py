@@ -21,6 +21,7 @@ from . import markdown as md
 from .literals import CellProblem, mapping_rows, python_answers, yaml_answers
 from .matching import Row, assign_rows
 from .summary import Summary, find_summaries, might_hold_summary, plain_text
+from .surrogates import clean_tree, may_hold_surrogates
 
 ANSWERS_TAGS = ("answers", "answer")
 NOTHING_FOUND = ("no answers found: looked for a cell tagged 'answers' (a Markdown table, YAML or "
@@ -57,6 +58,8 @@ def load_notebook(data: bytes, shown: str) -> dict:
         raise SubmissionError(_json_problem(exc), file=shown, line=exc.lineno) from None
     except RecursionError:
         raise SubmissionError("the JSON is nested too deeply to be a notebook", file=shown) from None
+    if may_hold_surrogates(data):
+        nb = clean_tree(nb)
     if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
         what = "an object" if isinstance(nb, dict) else f"a {type(nb).__name__.replace('str', 'string')}"
         raise SubmissionError(f"is JSON but not a Jupyter notebook: it is {what} without 'cells'", file=shown)
