@@ -274,7 +274,7 @@ def _write(path: str, text: str) -> None:
     """A staging file, renamed into place later (so no temporary of its own). Written as UTF-8
     bytes: the same bytes as a text file without newline translation, without its wrapper."""
     with open(path, "wb") as fh:
-        fh.write(text.encode("utf-8"))
+        fh.write(text.encode("utf-8", "replace"))  # readers clean the text; this is the last guard
 
 
 def ungradable(exercise: Exercise, submission: str, identity: Identity, error: Exception) -> Result:
@@ -488,7 +488,7 @@ def write_atomic(path: Path, text: str | Iterable[str], durable: bool = True) ->
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        with open(tmp, "w", encoding="utf-8", errors="replace", newline="") as fh:
             if isinstance(text, str):
                 fh.write(text)
             else:

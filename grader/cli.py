@@ -222,7 +222,7 @@ def _single_submission(path: str) -> str:
 
 def _write_text(path: str, text: str) -> None:
     try:
-        with open(path, "w", encoding="utf-8") as fh:
+        with open(path, "w", encoding="utf-8", errors="replace") as fh:
             fh.write(text)
     except OSError as exc:
         raise GraderError(f"cannot write the report: {exc.strerror}", file=path) from None
