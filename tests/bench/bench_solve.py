@@ -47,6 +47,7 @@ def keras_time(exercise, repeat: int) -> float | None:
         import keras  # noqa: F401
     except ImportError:
         return None
+    sys.setrecursionlimit(20_000)  # Keras walks a functional graph recursively, a level per layer
     return best_of(lambda: build_keras_model(exercise).count_params(), max(1, repeat // 2))
 
 
