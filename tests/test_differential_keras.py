@@ -31,7 +31,8 @@ from hypothesis import HealthCheck, given, note, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from grader.engine import evaluate  # noqa: E402
-from grader.errors import ExerciseError, ShapeError  # noqa: E402
+from grader.errors import ArgumentError, ExerciseError, ShapeError  # noqa: E402
+from grader.layers.keras import ACTIVATIONS, activation  # noqa: E402
 from grader.exercise import load_exercise_text  # noqa: E402
 from grader.layers import kinds, lookup  # noqa: E402
 
@@ -711,3 +712,19 @@ def test_rejected_exactly_when_keras_fails(doc):
     else:
         assert (ours.output_shape, ours.params, ours.trainable_params, ours.non_trainable_params) == (
             truth["output_shape"], truth["params"], truth["trainable"], truth["non_trainable"])
+
+
+# -- activation names: the validator accepts exactly what keras.activations.get accepts ---------
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS) + [None])
+def test_every_accepted_activation_is_one_keras_knows(name):
+    assert callable(keras.activations.get(name))
+    assert activation(name, "activation") == name
+
+
+@pytest.mark.parametrize("name", ["rellu", "Relu", "RELU", "soft_max", "leakyrelu", "", "linear "])
+def test_activations_keras_refuses_are_refused(name):
+    with pytest.raises(ValueError, match="Could not interpret activation"):
+        keras.activations.get(name)
+    with pytest.raises(ArgumentError):
+        activation(name, "activation")

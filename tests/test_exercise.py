@@ -131,6 +131,11 @@ ERRORS = [
      r"^exercises/cnn\.yaml:3: 'framework' must be keras or pytorch, got 'tensorflow'"),
     (ex("layers:\n  - {type: Bidirectional, layer: {type: LSTM, unit: 3}}\n"),
      r"^exercises/cnn\.yaml:4: layer 'bidirectional': in 'layer': unknown argument 'unit' .*'units'"),
+    (ex("layers:\n  - {type: Dense, units: 3, activation: rellu}\n"),
+     r"^exercises/cnn\.yaml:4: layer 'dense': argument 'activation' must be the name of a Keras activation "
+     r"such as 'relu', 'softmax' or 'linear', got 'rellu' \(did you mean 'relu'\?\)$"),
+    (ex("layers:\n  - {type: Activation, name: act, activation: Softmax}\n"),
+     r"^exercises/cnn\.yaml:4: layer 'act': argument 'activation' .*got 'Softmax' \(did you mean 'softmax'\?\)$"),
     # wrong types
     (ex("layers:\n  - {type: Dense, units: ten}\n"),
      r"^exercises/cnn\.yaml:4: layer 'dense': argument 'units' must be a positive integer, got 'ten'$"),

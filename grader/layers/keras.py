@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ShapeError, did_you_mean
 from ..shapes import (Shape, axis_index, broadcast, fmt_shape, join_channels, keras_transpose_output,
                       keras_window_output, prod, require_rank, split_channels)
 from .base import (KERAS_IGNORED, Arg, LayerKind, Weight, axis_arg, boolean, choice, data_format,
@@ -17,9 +17,35 @@ from .registry import lookup, register
 _SPATIAL = {1: "(steps, channels)", 2: "(height, width, channels)", 3: "(depth, height, width, channels)"}
 
 
+# The names ``keras.activations.get`` accepts (keras/src/activations/__init__.py, Keras 3;
+# Keras 2's names are all among them). They change no shape or count, but a misspelt one
+# is a model Keras refuses to build ("Could not interpret activation function identifier").
+ACTIVATIONS = frozenset("""
+celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh leaky_relu
+linear log_sigmoid log_softmax mish relu relu6 selu sigmoid silu soft_shrink softmax softplus
+softsign sparse_plus sparse_sigmoid sparsemax squareplus swish tanh tanh_shrink threshold
+""".split())
+_ACTIVATION_ARGS = ("activation", "recurrent_activation")
+
+
+def activation(value: Any, name: str) -> str | None:
+    """An activation argument: a name Keras knows (case matters, as in Keras), or null."""
+    if value is None or (isinstance(value, str) and value in ACTIVATIONS):
+        return value
+    hint = did_you_mean(value, ACTIVATIONS) if isinstance(value, str) else ""
+    raise ArgumentError(name, f"argument '{name}' must be the name of a Keras activation such as "
+                              f"'relu', 'softmax' or 'linear', got {value!r}{hint}")
+
+
 class KerasKind(LayerKind):
     framework = "keras"
     ignored = KERAS_IGNORED
+
+    def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        for name in _ACTIVATION_ARGS:  # ignored for the counts, but still checked
+            if name in raw and name not in self.args:
+                activation(raw[name], name)
+        return super().normalize(raw)
 
 
 def _channels_first(p: Mapping[str, Any]) -> bool:
@@ -346,15 +372,11 @@ def _fraction(value: Any, name: str) -> float:
     return value
 
 
-def _anything(value: Any, name: str) -> Any:
-    return value
-
-
 _RATE = {"rate": Arg(_fraction)}  # required, as in Keras 3's constructors
 _IDENTITY = {
     "Dropout": _RATE, "GaussianDropout": _RATE, "AlphaDropout": _RATE,
     "GaussianNoise": {"stddev": Arg(_fraction)},
-    "Activation": {"activation": Arg(_anything)},
+    "Activation": {"activation": Arg(activation)},
     "ReLU": {}, "LeakyReLU": {}, "ELU": {},
     "ActivityRegularization": {}, "Identity": {}, "Masking": {},
 }
