@@ -202,14 +202,29 @@ def layer_norm(draw, shape):
 
 
 ACTIVATIONS = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardswish",
-               "Hardsigmoid", "Softplus", "Identity", "Dropout", "AlphaDropout"]
+               "Hardsigmoid", "Softplus", "Identity", "Dropout", "AlphaDropout",
+               "SELU", "CELU", "RReLU", "Hardshrink", "Softsign", "LogSigmoid", "Tanhshrink"]
 
 
 def activation(draw, shape):
-    name = draw(st.sampled_from(ACTIVATIONS + ["Softmax", "LogSoftmax", "PReLU", "DropoutNd"]))
+    name = draw(st.sampled_from(ACTIVATIONS + ["Softmax", "LogSoftmax", "Softmin", "PReLU", "DropoutNd",
+                                               "Hardtanh", "Threshold", "Softshrink", "GLU"]))
     rank = len(shape) + 1
-    if name in ("Softmax", "LogSoftmax"):
+    if name in ("Softmax", "LogSoftmax", "Softmin"):
         return name, {"dim": draw(st.integers(-rank, rank - 1))}
+    if name == "Hardtanh":
+        low = draw(st.sampled_from([-2, -1, 0]))
+        return name, {"min_val": low, "max_val": low + draw(st.sampled_from([0.5, 1, 3]))}
+    if name == "Threshold":
+        return name, {"threshold": draw(st.sampled_from([-1, 0, 0.5])), "value": draw(st.sampled_from([0, 2]))}
+    if name == "Softshrink":
+        return name, {"lambd": draw(st.sampled_from([0, 0.5, 2]))}
+    if name == "GLU":  # halves a dimension of even size (the default: the last)
+        even = [i for i, n in enumerate(shape) if n % 2 == 0]
+        if not even or draw(st.booleans()):
+            return name, {}
+        i = draw(st.sampled_from(even))
+        return name, {"dim": i + 1 if draw(st.booleans()) else i - len(shape)}
     if name == "PReLU":
         return name, {"num_parameters": draw(st.sampled_from([1, shape[0]]))}
     if name == "DropoutNd":
@@ -227,6 +242,71 @@ def zero_pad(draw, shape):
         return f"ZeroPad{r}d", {"padding": draw(st.integers(0, 2))}
     pairs = draw(st.integers(1, len(shape)))
     return f"ZeroPad{r}d", {"padding": [draw(st.integers(-1, 2)) for _ in range(2 * pairs)]}
+
+
+def copy_pad(draw, shape):
+    """ReflectionPad / ReplicationPad / CircularPad of the last one to three dimensions."""
+    prefix = draw(st.sampled_from(["ReflectionPad", "ReplicationPad", "CircularPad"]))
+    r = draw(st.sampled_from([n for n in (1, 2, 3) if len(shape) in (n, n + 1)]))
+    limit = {"ReflectionPad": lambda n: n - 1, "CircularPad": lambda n: n, "ReplicationPad": lambda n: 3}[prefix]
+    sizes = shape[-r:]
+    if draw(st.booleans()):
+        return f"{prefix}{r}d", {"padding": draw(st.integers(0, max(0, min(limit(n) for n in sizes))))}
+    pads = []
+    for n in reversed(sizes):  # the pads start at the last dimension
+        pads += [draw(st.integers(-1, max(-1, limit(n)))) for _ in range(2)]
+    return f"{prefix}{r}d", {"padding": pads}
+
+
+def constant_pad(draw, shape):
+    name, args = zero_pad(draw, shape)
+    return name.replace("ZeroPad", "ConstantPad"), {**args, "value": draw(st.sampled_from([0, -1.5, 2]))}
+
+
+def pixel_shuffle(draw, shape):
+    c, h, w = shape[-3:]
+    if draw(st.booleans()):
+        return "PixelShuffle", {"upscale_factor": draw(st.sampled_from([r for r in (1, 2, 3) if c % (r * r) == 0]))}
+    return "PixelUnshuffle", {"downscale_factor": draw(st.sampled_from([r for r in (1, 2, 3)
+                                                                        if h % r == 0 and w % r == 0]))}
+
+
+def channel_ops(draw, shape):
+    which = draw(st.sampled_from(["ChannelShuffle", "LocalResponseNorm", "UpsamplingNearest2d"]
+                                 + (["Softmax2d", "UpsamplingBilinear2d"] if len(shape) == 3 else [])))
+    if which == "ChannelShuffle":
+        return which, {"groups": draw(st.sampled_from(divisors(shape[0])))}
+    if which == "LocalResponseNorm":
+        return which, {"size": draw(st.integers(1, 4))}
+    if which.startswith("Upsampling"):
+        if draw(st.booleans()):
+            return which, {"scale_factor": draw(st.sampled_from([0.5, 2, 1.5]))}
+        return which, {"size": compact(draw, [draw(st.integers(1, 7)) for _ in shape[1:]])}
+    return which, {}
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def rms_norm(draw, shape):
+    k = draw(st.integers(1, len(shape)))
+    args = {"normalized_shape": list(shape[-k:]) if k > 1 or draw(st.booleans()) else shape[-1]}
+    if draw(st.booleans()):
+        args["elementwise_affine"] = draw(st.booleans())
+    return "RMSNorm", args
+
+
+def transformer_layer(draw, shape):
+    d = shape[-1]
+    args = {"d_model": d, "nhead": draw(st.sampled_from(divisors(d))),
+            "dim_feedforward": draw(st.integers(1, 24))}
+    for key in ("bias", "batch_first", "norm_first"):
+        if draw(st.booleans()):
+            args[key] = draw(st.booleans())
+    if draw(st.booleans()):
+        args["activation"] = draw(st.sampled_from(["relu", "gelu"]))
+    return "TransformerEncoderLayer", args
 
 
 MODES = {1: ["nearest", "linear", "area", "nearest-exact"], 2: ["nearest", "bilinear", "bicubic", "area"],
@@ -305,15 +385,17 @@ def attention(draw, shape):
 def layers_for(shape: tuple[int, ...]) -> list:
     """The generators that apply to an input of this (batch-less) rank."""
     rank = len(shape)
-    out = [linear, layer_norm, activation, flatten, zero_pad, group_norm]
+    out = [linear, layer_norm, activation, flatten, zero_pad, group_norm, constant_pad, copy_pad, rms_norm]
     if rank <= 2:
         out.append(batch_norm)
     if rank <= 3:
         out.append(unflatten)
     if rank == 2:
-        out += [recurrent, attention]
+        out += [recurrent, attention, transformer_layer]
+    if rank >= 3:
+        out.append(pixel_shuffle)
     if 2 <= rank <= 4:
-        out += [conv, conv, conv_transpose, pool, pool, adaptive_pool, instance_norm, upsample]
+        out += [conv, conv, conv_transpose, pool, pool, adaptive_pool, instance_norm, upsample, channel_ops]
         if rank > 2:
             out.append(batch_norm)
     return out
@@ -599,9 +681,39 @@ def _risky_upsample(draw, shape):
     return "Upsample", args
 
 
+def _risky_pad(draw, shape):
+    prefix = draw(st.sampled_from(["ReflectionPad", "ReplicationPad", "CircularPad", "ConstantPad"]))
+    r = draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        padding = draw(st.integers(-2, 4))
+    else:  # pads for one to three trailing dimensions, whatever the class's rank
+        padding = [draw(st.integers(-2, 4)) for _ in range(2 * draw(st.integers(1, min(3, len(shape)))))]
+    return f"{prefix}{r}d", {"padding": padding, **({"value": 1} if prefix == "ConstantPad" else {})}
+
+
+def _risky_rearrange(draw, shape):
+    which = draw(st.sampled_from(["PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "GLU", "Softmax2d",
+                                  "TransformerEncoderLayer", "RMSNorm"]))
+    if which == "PixelShuffle":
+        return which, {"upscale_factor": draw(st.integers(1, 3))}
+    if which == "PixelUnshuffle":
+        return which, {"downscale_factor": draw(st.integers(1, 3))}
+    if which == "ChannelShuffle":
+        return which, {"groups": draw(st.integers(1, 4))}
+    if which == "GLU":
+        return which, {"dim": draw(st.integers(-len(shape) - 1, len(shape)))}
+    if which == "TransformerEncoderLayer":
+        return which, {"d_model": draw(st.sampled_from([shape[-1], 4])), "nhead": draw(st.integers(1, 3)),
+                       "dim_feedforward": 4}
+    if which == "RMSNorm":
+        return which, {"normalized_shape": draw(st.lists(st.integers(1, 4), min_size=1, max_size=2))}
+    return which, {}
+
+
 RISKY = [(_risky_conv, (2, 3, 4)), (_risky_conv_transpose, (2, 3, 4)), (_risky_pool, (2, 3, 4)),
          (_risky_adaptive, (2, 3, 4)), (_risky_norm, (2, 3, 4)), (_risky_features, (1, 2, 3)),
-         (_risky_sequence, (2,)), (_risky_upsample, (2, 3, 4))]
+         (_risky_sequence, (2,)), (_risky_upsample, (2, 3, 4)), (_risky_pad, (1, 2, 3, 4)),
+         (_risky_rearrange, (3, 4))]
 
 
 @st.composite

@@ -142,6 +142,42 @@ CASES = [
     ('Multiply', {}, [(16, 8, 8), (16, 1, 1)], (16, 8, 8), 0, '0'),
     ('Cat', {}, [(32, 8, 8), (16, 8, 8)], (48, 8, 8), 0, '0'),
     ('Cat', {"dim": -1}, [(10, 4), (10, 6)], (10, 10), 0, '0'),
+    # more activations, the padding modes, pixel shuffles, RMSNorm, TransformerEncoderLayer (torch_extras.py)
+    ('GLU', {}, (4, 6), (4, 3), 0, '0'),
+    ('GLU', {"dim": 1}, (4, 5), (2, 5), 0, '0'),
+    ('Softmax2d', {}, (3, 4, 5), (3, 4, 5), 0, '0'),
+    ('Softmin', {"dim": 1}, (5,), (5,), 0, '0'),
+    ('Hardtanh', {"min_val": -2, "max_val": 2}, (7,), (7,), 0, '0'),
+    ('Threshold', {"threshold": 0.1, "value": 0}, (3, 4), (3, 4), 0, '0'),
+    ('Softshrink', {"lambd": 0.3}, (6,), (6,), 0, '0'),
+    ('SELU', {}, (6,), (6,), 0, '0'),
+    ('CELU', {"alpha": 0.5}, (2, 3), (2, 3), 0, '0'),
+    ('ConstantPad1d', {"padding": [1, 2], "value": -1}, (3, 5), (3, 8), 0, '0'),
+    ('ConstantPad2d', {"padding": 1, "value": 0.5}, (3, 4, 4), (3, 6, 6), 0, '0'),
+    ('ConstantPad3d', {"padding": [1, 1, 0, 0, 2, 0], "value": 0}, (2, 3, 3, 3), (2, 5, 3, 5), 0, '0'),
+    ('ReflectionPad1d', {"padding": 2}, (3, 5), (3, 9), 0, '0'),
+    ('ReflectionPad2d', {"padding": 1}, (3, 8, 8), (3, 10, 10), 0, '0'),
+    ('ReflectionPad2d', {"padding": [3, 3, 1, 0]}, (1, 4, 4), (1, 5, 10), 0, '0'),
+    ('ReflectionPad3d', {"padding": 1}, (2, 3, 3, 3), (2, 5, 5, 5), 0, '0'),
+    ('ReplicationPad1d', {"padding": [0, 3]}, (2, 4), (2, 7), 0, '0'),
+    ('ReplicationPad2d', {"padding": 5}, (1, 2, 2), (1, 12, 12), 0, '0'),
+    ('ReplicationPad3d', {"padding": 1}, (1, 2, 2, 2), (1, 4, 4, 4), 0, '0'),
+    ('CircularPad1d', {"padding": 2}, (3, 4), (3, 8), 0, '0'),
+    ('CircularPad2d', {"padding": [1, 1, 2, 2]}, (3, 4, 4), (3, 8, 6), 0, '0'),
+    ('CircularPad3d', {"padding": 1}, (1, 2, 3, 3), (1, 4, 5, 5), 0, '0'),
+    ('PixelShuffle', {"upscale_factor": 2}, (8, 3, 3), (2, 6, 6), 0, '0'),
+    ('PixelShuffle', {"upscale_factor": 3}, (18, 4, 5), (2, 12, 15), 0, '0'),
+    ('PixelUnshuffle', {"downscale_factor": 2}, (2, 4, 6), (8, 2, 3), 0, '0'),
+    ('ChannelShuffle', {"groups": 2}, (4, 3, 3), (4, 3, 3), 0, '0'),
+    ('LocalResponseNorm', {"size": 2}, (3, 4, 4), (3, 4, 4), 0, '0'),
+    ('UpsamplingNearest2d', {"scale_factor": 2}, (3, 4, 4), (3, 8, 8), 0, '0'),
+    ('UpsamplingBilinear2d', {"size": [5, 7]}, (2, 3, 3), (2, 5, 7), 0, '0'),
+    ('RMSNorm', {"normalized_shape": 6}, (4, 6), (4, 6), 6, '6'),
+    ('RMSNorm', {"normalized_shape": [4, 6]}, (4, 6), (4, 6), 24, '4*6'),
+    ('RMSNorm', {"normalized_shape": 6, "elementwise_affine": False}, (4, 6), (4, 6), 0, '0'),
+    ('TransformerEncoderLayer', {"d_model": 16, "nhead": 4, "dim_feedforward": 32}, (5, 16), (5, 16), 2224, '(16 + 1) * 3*16 + (16 + 1) * 16 + (16 + 1) * 32 + (32 + 1) * 16 + 2 * 2 * 16'),
+    ('TransformerEncoderLayer', {"d_model": 16, "nhead": 4, "dim_feedforward": 32, "bias": False, "batch_first": True}, (5, 16), (5, 16), 2080, '16 * 3*16 + 16 * 16 + 16 * 32 + 32 * 16 + 2 * 16'),
+    ('TransformerEncoderLayer', {"d_model": 512, "nhead": 8}, (10, 512), (10, 512), 3152384, '(512 + 1) * 3*512 + (512 + 1) * 512 + (512 + 1) * 2048 + (2048 + 1) * 512 + 2 * 2 * 512'),
 ]
 
 
@@ -165,7 +201,8 @@ def test_formula_evaluates_to_params(case):
 
 # Activations and dropouts share one rule (shape unchanged, no parameters); a few have rows
 IDENTITY_KINDS_WITHOUT_ROW = {"Dropout1d", "Dropout3d", "AlphaDropout", "ReLU6", "LeakyReLU", "ELU", "SiLU", "Mish",
-                              "Sigmoid", "Tanh", "Hardswish", "Hardsigmoid", "Softplus", "Identity"}
+                              "Sigmoid", "Tanh", "Hardswish", "Hardsigmoid", "Softplus", "Identity", "RReLU",
+                              "Hardshrink", "Softsign", "LogSigmoid", "Tanhshrink"}
 
 
 def test_every_pytorch_kind_has_a_row():
@@ -233,6 +270,29 @@ ERRORS = [
     ("Flatten", {"start_dim": 0}, (3, 4), r"do not select dimensions after the batch", True),
     ("Cat", {"dim": 0}, [(3, 4), (3, 4)], r"axis 0 is the batch dimension", True),
     ("ZeroPad2d", {"padding": 1}, (4,), r"pads 2 dimensions, but the input \(4,\) has 1", True),
+    ("GLU", {}, (4, 5), r"GLU halves dimension -1, but its size 5 is odd", True),
+    ("Hardtanh", {"min_val": 1, "max_val": 1}, (4,), r"max_val \(1\) must be greater than min_val \(1\)", True),
+    ("Threshold", {"threshold": 0.5}, (4,), r"missing required argument 'value'", True),
+    ("Softshrink", {"lambd": -0.5}, (4,), r"argument 'lambd' must be a number >= 0", True),
+    ("ReflectionPad2d", {"padding": 3}, (1, 3, 3), r"reflect padding \(3, 3\) must be smaller than the padded "
+     r"dimension \(3\)", True),
+    ("ReflectionPad1d", {"padding": 1}, (2, 3, 4), r"needs an input of 1 or 2 dimensions after the batch", True),
+    ("CircularPad2d", {"padding": 4}, (1, 3, 3), r"wraps around more than once", True),
+    ("ReplicationPad1d", {"padding": -2}, (2, 3), r"leaves nothing of the dimension of size 3", True),
+    ("ConstantPad2d", {"padding": 1}, (3, 4, 4), r"missing required argument 'value'", True),
+    ("PixelShuffle", {"upscale_factor": 2}, (6, 3, 3), r"the 6 channels of \(6, 3, 3\) are not divisible by "
+     r"upscale_factor squared \(2\*2 = 4\)", True),
+    ("PixelUnshuffle", {"downscale_factor": 2}, (2, 3, 6), r"height 3 and width 6 .* divisible by downscale_factor", True),
+    ("ChannelShuffle", {"groups": 3}, (4, 3, 3), r"the 4 channels of \(4, 3, 3\) are not divisible by groups=3", True),
+    ("UpsamplingBilinear2d", {"scale_factor": 2}, (3, 4), r"mode 'bilinear' needs 2 spatial dimension", True),
+    ("RMSNorm", {"normalized_shape": 5}, (4, 6), r"normalized_shape \[5\] must equal the last dimensions", True),
+    ("TransformerEncoderLayer", {"d_model": 16, "nhead": 4}, (5, 8), r"the input has 8 features but d_model is 16",
+     True),
+    ("TransformerEncoderLayer", {"d_model": 16, "nhead": 3}, (5, 16), r"d_model \(16\) must be divisible by nhead",
+     True),
+    # Deliberately stricter than PyTorch: on a batch of one PyTorch reads a 2-D input as an
+    # unbatched (channels, height, width) image, the batch as its channels
+    ("Softmax2d", {}, (4, 4), r"expects a 3-D \(channels, height, width\) input", False),
     # Deliberately stricter than PyTorch: (2, 1, 4) + (2, 4) broadcasts a feature dimension
     # against the batch, so the result depends on the batch size
     ("Add", {}, [(1, 4), (4,)], r"Add needs inputs of the same rank", False),
