@@ -165,6 +165,9 @@ def test_model_code_builds_the_exercise_model(path):
         torch = pytest.importorskip("torch", reason="PyTorch is not installed")
         model = _build(exercise)
         assert sum(p.numel() for p in model.parameters()) == exercise.solution.total_params
-        inputs = [torch.zeros((1, *shape)) for shape in exercise.solution.inputs.values()]
+        # token ids (integers) for an input an Embedding reads, floats otherwise
+        ids = {n for layer in exercise.layers if layer.type == "Embedding" for n in layer.inputs}
+        inputs = [torch.zeros((1, *shape), dtype=torch.long if name in ids else torch.float)
+                  for name, shape in exercise.solution.inputs.items()]
         out = model(*inputs)
         assert tuple(out.shape[1:]) == tuple(exercise.solution.layers[-1].output_shape)
