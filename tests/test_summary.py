@@ -1,6 +1,7 @@
 """Printed model summaries (grader.readers.summary) against golden notebooks produced by the
-real tools: Keras 3 and torchinfo run in a Jupyter kernel, Keras 2 re-implemented from its
-source and checked against the origin notebook (tests/fixtures/summaries/generate.py)."""
+real tools in a Jupyter kernel (tests/fixtures/summaries/generate.py): Keras 3 and torchinfo,
+and TensorFlow's Keras 2.6 (cells cut short; the origin notebook's rows), 2.8 (cells wrapped,
+totals with commas) and 2.15 (wrapped, totals with memory sizes)."""
 from __future__ import annotations
 
 import json
@@ -20,8 +21,11 @@ from .conftest import ROOT
 SUMMARIES = ROOT / "tests" / "fixtures" / "summaries"
 WHO = Identity("s1")
 
+KERAS2_FIXTURES = [f"keras2-{minor}-{case}" for minor in (6, 8, 15)
+                   for case in ("cnn-8x8x3", "long-names", "functional")]
 FIXTURES = [  # fixture, style
-    ("keras2-origin-28x28", KERAS2), ("keras2-origin-8x8x3", KERAS2), ("keras2-wrapped-8x8x3", KERAS2),
+    ("keras2-origin-28x28", KERAS2), ("keras2-origin-8x8x3", KERAS2),
+    *[(name, KERAS2) for name in KERAS2_FIXTURES],
     ("keras3-cnn-8x8x3", KERAS3), ("keras3-long-names", KERAS3), ("keras3-functional", KERAS3),
     ("torchinfo-cnn", TORCHINFO), ("torchinfo-columns", TORCHINFO), ("torchinfo-nested", TORCHINFO),
 ]
@@ -29,6 +33,11 @@ FIXTURES = [  # fixture, style
 
 def fixture(name: str) -> dict:
     return json.loads((SUMMARIES / f"{name}.ipynb").read_text(encoding="utf-8"))
+
+
+def printed(nb: dict) -> str:
+    """The text of every code cell's outputs, as the reader sees it."""
+    return "\n".join(output_text(cell.get("outputs", [])) for cell in nb["cells"] if cell["cell_type"] == "code")
 
 
 def exercise_of(nb: dict):
@@ -68,19 +77,25 @@ def test_a_real_summary_reads_back_as_the_exercise_solution(name, style):
 @pytest.mark.parametrize("name, style", FIXTURES)
 def test_the_parameter_column_adds_up_to_the_printed_total(name, style):
     """torchinfo's own golden-test invariant, on the rows as read."""
-    nb = fixture(name)
-    text = "\n".join(output_text(cell.get("outputs", [])) for cell in nb["cells"] if cell["cell_type"] == "code")
-    [summary] = find_summaries(text, "cell 1")
+    [summary] = find_summaries(printed(fixture(name)), "cell 1")
     assert summary.style == style
     total = sum(parse_count(row.cells["params"].text).value for row in summary.rows)
     assert total == parse_count(summary.totals["total_params"].text).value
 
 
 def test_the_fixtures_hold_what_they_claim():
-    """Colour codes, a wrapped long name, a cut class name and nesting are really in them."""
+    """Colour codes, wrapped and cut long names, cut class names and nesting are really in them."""
     keras3 = json.dumps(fixture("keras3-long-names"))
     assert "\\u001b[" in keras3 and "first_convolution_with_a_long_\\u2026" in keras3
-    assert "(MaxPooling2 (None" in json.dumps(fixture("keras2-origin-28x28"))
+    assert "max_pooling2d_5 (MaxPooling2 (None, 12, 12, 32)" in printed(fixture("keras2-origin-28x28"))
+    assert "max_pooling2d_17 (MaxPooling (None, 3, 3, 64)" in printed(fixture("keras2-origin-8x8x3"))
+    assert "\nfirst_convolution_with_a_lon (None, 16, 16, 16)" in printed(fixture("keras2-6-long-names"))
+    assert " first_convolution_with_a_lo  (None, 16, 16, 16)       448       \n" \
+           " ng_descriptive_name (Conv2D" in printed(fixture("keras2-8-long-names"))
+    assert " global_average_pooling2d (  (None, 32)                0         \n" \
+           " GlobalAveragePooling2D)" in printed(fixture("keras2-15-long-names"))
+    assert "\nTotal params: 79,261\n" in printed(fixture("keras2-8-cnn-8x8x3"))
+    assert "\nTotal params: 79261 (309.61 KB)\n" in printed(fixture("keras2-15-cnn-8x8x3"))
     assert "\\u2502    \\u2514\\u2500Conv2d: 2-1" in json.dumps(fixture("torchinfo-nested"))
 
 
@@ -127,45 +142,29 @@ def test_a_summary_of_a_model_missing_a_layer():
     assert answers.values[("fc", "params")].text == "66,564"
 
 
-KERAS2_FUNCTIONAL = """\
-Model: "model"
-__________________________________________________________________________________________________
- Layer (type)                   Output Shape         Param #     Connected to
-==================================================================================================
- image (InputLayer)             [(None, 8, 8, 1)]    0           []
-
- conv (Conv2D)                  (None, 6, 6, 8)      80          ['image[0][0]']
-
- meta (InputLayer)              [(None, 4)]          0           []
-
- flat (Flatten)                 (None, 288)          0           ['conv[0][0]']
-
- meta_dense (Dense)             (None, 6)            30          ['meta[0][0]']
-
- joined (Concatenate)           (None, 294)          0           ['flat[0][0]',
-                                                                  'meta_dense[0][0]']
-
- out (Dense)                    (None, 3)            885         ['joined[0][0]']
-
-==================================================================================================
-Total params: 995
-Trainable params: 995
-Non-trainable params: 0
-__________________________________________________________________________________________________
-"""
-
-
-def test_a_keras2_functional_summary_with_connections():
-    """Written in the layout of Keras 2.9-2.11's functional print_summary (positions .33, .55, .67)."""
-    exercise = load_exercise(SUMMARIES / "keras3-functional.yaml")
-    [summary] = find_summaries(KERAS2_FUNCTIONAL, "cell 2")
+@pytest.mark.parametrize("name", [n for n in KERAS2_FIXTURES if n.endswith("-functional")])
+def test_keras2_functional_rows_with_connections(name):
+    """A "Connected to" column, InputLayer rows, and Concatenate's second input on a line of its own."""
+    nb = fixture(name)
+    lines = [line.strip() for line in printed(nb).split("\n")]
+    assert "Connected to" in printed(nb) and ("meta_dense[0][0]" in lines or "'meta_dense[0][0]']" in lines)
+    [summary] = find_summaries(printed(nb), "cell 2")
     assert [(r.label, r.type, r.cells["output_shape"].text, r.cells["params"].text) for r in summary.rows] == [
         ("image", "InputLayer", "(8, 8, 1)", "0"), ("conv", "Conv2D", "(6, 6, 8)", "80"),
         ("meta", "InputLayer", "4", "0"), ("flat", "Flatten", "288", "0"), ("meta_dense", "Dense", "6", "30"),
         ("joined", "Concatenate", "294", "0"), ("out", "Dense", "3", "885")]
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "metadata": {}, "source": "model.summary()", "execution_count": 1,
-         "outputs": [{"output_type": "stream", "name": "stdout", "text": KERAS2_FUNCTIONAL}]}]}
+
+
+@pytest.mark.xfail(strict=True, reason="grader.readers.notebook.output_text keeps or drops each stream output "
+                   "on its own, so the row lines printed one per output are dropped; it should join consecutive "
+                   "stream outputs of one name first, as Jupyter's front ends show them")
+@pytest.mark.parametrize("name", ["keras2-8-cnn-8x8x3-by-line", "keras2-15-cnn-8x8x3-by-line"])
+def test_keras2_printed_line_by_line_reads_the_same(name):
+    """Keras 2.7+ flushes each line: executed by nbclient, papermill or nbconvert --execute, a
+    notebook holds one stream output per line; Jupyter's front ends save one per cell."""
+    nb = fixture(name)
+    assert len(nb["cells"][-1]["outputs"]) > 20
+    exercise = exercise_of(nb)
     assert parsed(read_bytes(json.dumps(nb).encode(), exercise)) == truth(exercise)
 
 
