@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping, Sequence
 #: keys of a layer mapping that the grader reads and Keras does not
 GRADER_KEYS = frozenset({"type", "name", "inputs"})
 #: layers called on a list of tensors
-MERGE_TYPES = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"})
+MERGE_TYPES = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"})
 INPUT_TYPES = frozenset({"Input", "InputLayer"})
 
 #: one layer as the builder needs it: (name, type, arguments as written, input names)
@@ -91,12 +91,16 @@ def run_once(model) -> list[tuple[int, ...]]:
     """Output shapes (no batch) of one forward pass on a batch of one example of zeros.
 
     Keras builds a few models it cannot run (a query of another rank than the value in
-    MultiHeadAttention): running once tells. Zeros are valid Embedding indices.
+    MultiHeadAttention): running once tells. Zeros are valid Embedding indices. A model
+    with a RandomCrop runs in training mode, the only mode in which Keras crops.
     """
     import numpy as np
 
     feed = [np.zeros((1, *(int(d) for d in t.shape[1:])), dtype="float32") for t in model.inputs]
-    outputs = model(feed, training=False)
+    # Keras 3.15's RandomCrop crops in training only (keras-team/keras#21868), although the
+    # model is built on the cropped shape: such a model runs as in training
+    training = any(type(layer).__name__ == "RandomCrop" for layer in model.layers)
+    outputs = model(feed, training=training)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
     return [tuple(int(d) for d in o.shape[1:]) for o in outputs]
 

@@ -403,6 +403,37 @@ class Softmax(KerasKind):
         return shape
 
 
+def _shared_axes(value: Any, name: str) -> tuple[int, ...]:
+    """null, one axis or a list of axes (empty: none shared), as PReLU's constructor reads them."""
+    if value is None or (isinstance(value, (list, tuple)) and not value):
+        return ()
+    axes = axis_arg(value, name)
+    return axes if isinstance(axes, tuple) else (axes,)
+
+
+@register()
+class PReLU(KerasKind):
+    """alpha has the input's shape, with 1 on every shared axis (keras/src/layers/activations/prelu.py).
+
+    Keras sets ``param_shape[axis - 1] = 1`` with Python indexing, so axis 0 shares the last
+    axis and -1 the one before it; the grader follows it, as ``model.summary()`` counts it.
+    """
+
+    type = "PReLU"
+    args = {"shared_axes": Arg(_shared_axes, None)}
+    ignored = KERAS_IGNORED | {"alpha_initializer", "alpha_regularizer", "alpha_constraint"}
+    summary = "shared_axes (alpha has the input's shape, 1 on each shared axis)"
+
+    def weights(self, p, in_shapes, out_shape):
+        shape = list(in_shapes[0])
+        for axis in p["shared_axes"]:
+            ensure(-len(shape) <= axis - 1 < len(shape), f"shared_axes {list(p['shared_axes'])} is out of "
+                   f"range for {fmt_shape(in_shapes[0])}: axes count from 1 (0 is the batch)")
+            shape[axis - 1] = 1
+        dims = tuple(d for d in shape if d != 1) or (1,)
+        return [Weight("alpha", (), dims)]
+
+
 class SpatialDropout(KerasKind):
     """Drops whole feature maps; Keras' InputSpec fixes the rank (keras/src/layers/regularization)."""
 
@@ -472,6 +503,65 @@ class LayerNormalization(KerasKind):
         if p["center"] and not p["rms_scaling"]:
             w.append(Weight("beta", (), dims, group="ln"))
         return w
+
+
+def _in_range(axes: Sequence[int], shape: Shape, what: str) -> None:
+    """Keras' own check: an axis of the batch-inclusive shape (axis 0, the batch, included)."""
+    for axis in axes:
+        ensure(-len(shape) - 1 <= axis <= len(shape), f"{what} {axis} is out of range for an input of "
+                                                      f"rank {len(shape)} (plus the batch dimension)")
+
+
+def _axis_list(axis: int | tuple[int, ...]) -> tuple[int, ...]:
+    return axis if isinstance(axis, tuple) else (axis,)
+
+
+@register()
+class UnitNormalization(KerasKind):
+    """L2-normalises along ``axis``; no weights (keras/src/layers/normalization/unit_normalization.py)."""
+
+    type = "UnitNormalization"
+    args = {"axis": Arg(axis_arg, -1)}
+    summary = "axis (shape unchanged, no parameters)"
+
+    def output_shape(self, p, in_shapes):
+        axes = _axis_list(p["axis"])
+        _in_range(axes, in_shapes[0], "axis")
+        ensure(len({a % (len(in_shapes[0]) + 1) for a in axes}) == len(axes),
+               f"axis {list(axes)} names one axis twice")
+        return in_shapes[0]
+
+
+@register()
+class RMSNormalization(KerasKind):
+    """One ``scale`` per position of the normalised axes (keras/src/layers/normalization/rms_normalization.py).
+
+    Keras builds the scale with the axes sorted as written and multiplies the input by it,
+    so it runs only when the scale lines up with the input's last dimensions (torch: when
+    they are exactly the last ones); other axes build but cannot run, and are refused.
+    """
+
+    type = "RMSNormalization"
+    args = {"axis": Arg(axis_arg, -1)}
+    summary = "axis (one scale per position of the normalised axes; the trailing ones)"
+
+    def weights(self, p, in_shapes, out_shape):
+        shape = in_shapes[0]
+        axes = sorted(_axis_list(p["axis"]))
+        _in_range(axes, shape, "axis")
+        ensure(all(a not in (0, -len(shape) - 1) for a in axes), "axis 0 is the batch dimension, which "
+                                                               "RMSNormalization cannot scale")
+        full = (None, *shape)
+        scale = tuple(full[a] for a in axes)
+        trailing = shape[len(shape) - len(scale):] if len(scale) <= len(shape) else None
+        continuous = all(b - a == 1 for a, b in zip(axes, axes[1:]))
+        distinct = len({a % len(full) for a in axes}) == len(axes)
+        fits = trailing is not None and distinct and (scale == trailing if continuous else all(
+            s in (t, 1) for s, t in zip(scale, trailing)))
+        ensure(fits, f"RMSNormalization over axis {list(axes) if len(axes) > 1 else axes[0]} builds a scale "
+                     f"of shape {fmt_shape(scale)}, which Keras cannot apply to the last dimensions of "
+                     f"{fmt_shape(shape)}; normalise the trailing axes (axis -1)")
+        return [Weight("scale", (), scale)]
 
 
 def _groups(value: Any, name: str) -> int:
@@ -819,3 +909,54 @@ class Concatenate(KerasKind):
         out = list(in_shapes[0])
         out[axis] = sum(s[axis] for s in in_shapes)
         return tuple(out)
+
+
+def _is_int_value(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _dot_axes(value: Any, name: str) -> int | tuple[int, int]:
+    if _is_int_value(value):
+        return value
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_int_value(v) for v in value):
+        return (value[0], value[1])
+    raise ArgumentError(name, f"argument '{name}' must be an integer axis or a list of two axes "
+                              f"(one per input), got {value!r}")
+
+
+@register()
+class Dot(KerasKind):
+    """Dot product of two inputs along one axis each (keras/src/layers/merging/dot.py).
+
+    Axes count the batch as 0. One negative integer is taken modulo each input's rank (so it
+    always names an axis), a pair's entries must be in range; the output is the first input's
+    other axes then the second's, ``(1,)`` when none are left.
+    """
+
+    type = "Dot"
+    arity = (2, 2)
+    args = {"axes": Arg(_dot_axes), "normalize": Arg(boolean, False)}
+    summary = "axes (one, or one per input), normalize; inputs: [a, b]"
+
+    def output_shape(self, p, in_shapes):
+        a, b = in_shapes
+        shown = list(p["axes"]) if isinstance(p["axes"], tuple) else p["axes"]
+        axes = []
+        for i, shape in enumerate(in_shapes):
+            axis, full = (p["axes"] if isinstance(p["axes"], int) else p["axes"][i]), len(shape) + 1
+            if isinstance(p["axes"], int) and axis < 0:
+                axis %= full
+            ensure(-full <= axis < full, f"Dot axes {shown} is out of range for the input "
+                                         f"{fmt_shape(shape)} (plus the batch dimension)")
+            axis %= full
+            ensure(axis != 0, f"Dot axes {shown} names the batch dimension of {fmt_shape(shape)}")
+            axes.append(axis - 1)
+        ensure(a[axes[0]] == b[axes[1]], f"Dot needs the axes to have one size, got {a[axes[0]]} (axis "
+                                         f"{axes[0] + 1} of {fmt_shape(a)}) and {b[axes[1]]} (axis "
+                                         f"{axes[1] + 1} of {fmt_shape(b)})")
+        rest = [d for i, d in enumerate(a) if i != axes[0]] + [d for i, d in enumerate(b) if i != axes[1]]
+        return tuple(rest) or (1,)
+
+
+# The preprocessing and augmentation kinds live in their own module, registered with these
+from . import keras_image  # noqa: E402,F401  (imported last: it builds on the classes above)
