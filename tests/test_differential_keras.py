@@ -15,7 +15,10 @@ trailing ones (torch.layer_norm), AveragePooling3D 'same' with a window larger t
 input, layers after a Masking layer (the mask breaks GlobalAveragePooling1D
 channels_first). Not generated either: explicit padding lists in convolutions (Keras'
 shape rule rejects them), Bidirectional with a backward_layer, return_state and
-merge_mode None (several outputs, which an exercise layer cannot have).
+merge_mode None (several outputs, which an exercise layer cannot have), nor image layers
+on a 2-D example (Keras reads it as one image whose height is the batch; the grader refuses it).
+RMSNormalization over other axes than the trailing ones, which Keras builds but cannot
+run, is drawn among the risky layers: the grader refuses it.
 """
 from __future__ import annotations
 
@@ -313,6 +316,78 @@ def dense(draw, shape) -> dict:
             **({"use_bias": False} if draw(st.integers(0, 4)) == 0 else {})}
 
 
+# -- preprocessing and augmentation, PReLU, unit and RMS normalisation ------------------------
+
+def factor(draw, low: float, high: float):
+    """A factor Keras accepts: one number in [low, high] or a pair lower <= upper inside it."""
+    value = draw(st.floats(low, high).map(lambda v: round(v, 2)))
+    if draw(st.booleans()):
+        return value
+    other = round(draw(st.floats(low, high)), 2)
+    return sorted([value, other])
+
+
+def image(draw, shape, kind: str) -> dict:
+    """An image layer on one (height, width, channels) or (channels, height, width) image."""
+    fmt, _, _ = layout(draw, shape, 2)
+    args: dict = {}
+    if kind == "RandomFlip" and draw(st.booleans()):
+        args["mode"] = draw(st.sampled_from(["horizontal", "vertical", "horizontal_and_vertical"]))
+    elif kind in ("RandomRotation", "RandomContrast", "RandomBrightness"):
+        args["factor"] = factor(draw, 0 if kind == "RandomContrast" else -1, 1)
+    elif kind in ("RandomZoom", "RandomTranslation"):
+        args["height_factor"] = factor(draw, -0.9 if kind == "RandomZoom" else -1, 1)
+        if kind == "RandomTranslation" or draw(st.booleans()):
+            args["width_factor"] = factor(draw, -0.9 if kind == "RandomZoom" else -1, 1)
+    elif kind in ("Resizing", "CenterCrop", "RandomCrop"):
+        args = {"height": draw(st.integers(1, 10)), "width": draw(st.integers(1, 10))}
+        if kind == "Resizing":
+            extra = draw(st.sampled_from([None, "crop_to_aspect_ratio", "pad_to_aspect_ratio"]))
+            if extra:
+                args[extra] = True
+            if draw(st.booleans()):
+                args["interpolation"] = draw(st.sampled_from(["bilinear", "nearest", "bicubic"]))
+    if kind in ("RandomRotation", "RandomZoom", "RandomTranslation") and draw(st.booleans()):
+        args["fill_mode"] = draw(st.sampled_from(["reflect", "wrap", "constant", "nearest"]))
+    return {"type": kind, **with_format(args, fmt)}
+
+
+def rescaling(draw, shape) -> dict:
+    args: dict = {"scale": draw(st.sampled_from([1 / 255, 1 / 127.5, 2, -0.5]))}
+    if draw(st.booleans()):
+        args["offset"] = draw(st.sampled_from([-1, 0.5]))
+    return {"type": "Rescaling", **args}
+
+
+def prelu(draw, shape) -> dict:
+    """shared_axes from 1 to the rank, sometimes Keras' Python-indexed 0 and negatives."""
+    rank = len(shape)
+    axes = draw(st.lists(st.integers(1 - rank, rank), max_size=rank, unique=True))
+    if not axes and draw(st.booleans()):
+        return {"type": "PReLU"}
+    return {"type": "PReLU", "shared_axes": axes[0] if len(axes) == 1 and draw(st.booleans()) else axes}
+
+
+def unit_normalization(draw, shape) -> dict:
+    rank = len(shape)
+    axes = draw(st.lists(st.integers(0, rank), min_size=1, max_size=rank + 1, unique=True))
+    spelt = [a - (rank + 1) if draw(st.booleans()) else a for a in axes]  # negative spellings too
+    return {"type": "UnitNormalization", **({} if spelt == [-1] else {"axis": spelt[0] if len(spelt) == 1 else spelt})}
+
+
+def rms_normalization(draw, shape) -> dict:
+    """The trailing axes (the only ones Keras can run), in positive or negative spelling."""
+    rank = len(shape)
+    first = draw(st.integers(1, rank))
+    shift = rank + 1 if draw(st.booleans()) else 0  # one spelling: Keras sorts them as written
+    axes = [a - shift for a in range(first, rank + 1)]
+    return {"type": "RMSNormalization", **({} if axes == [-1] else {"axis": axes[0] if len(axes) == 1 else axes})}
+
+
+IMAGE_KINDS = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+               "RandomBrightness", "Resizing", "CenterCrop", "RandomCrop")
+
+
 def rules() -> dict[str, tuple[tuple[int, ...], object]]:
     """type -> (input ranks it accepts, builder(draw, shape) -> layer mapping)."""
     table: dict[str, tuple[tuple[int, ...], object]] = {
@@ -327,6 +402,12 @@ def rules() -> dict[str, tuple[tuple[int, ...], object]]:
         "MultiHeadAttention": ((2, 3, 4), attention),
         "TimeDistributed": ((2, 3, 4), time_distributed),
     }
+    for kind in IMAGE_KINDS:  # one image per example (a 2-D one Keras reads with the batch as height)
+        table[kind] = ((3,), lambda draw, shape, kind=kind: image(draw, shape, kind))
+    table["Rescaling"] = ((1, 2, 3, 4), rescaling)
+    table["PReLU"] = ((1, 2, 3, 4), prelu)
+    table["UnitNormalization"] = ((1, 2, 3, 4), unit_normalization)
+    table["RMSNormalization"] = ((1, 2, 3, 4), rms_normalization)
     for kind in ("SimpleRNN", "LSTM", "GRU", "Bidirectional"):
         table[kind] = ((2,), lambda draw, shape, kind=kind: recurrent(draw, shape, kind))
     for kind in ("BatchNormalization", "LayerNormalization", "GroupNormalization"):
@@ -401,8 +482,37 @@ def merge(draw, net: Net, how: str) -> None:
         b = net.add({"type": "Dense", "units": draw(st.integers(1, 6))}, [trunk])
         axis = draw(st.sampled_from([-1, len(shape)]))
         net.add({"type": "Concatenate", **({"axis": axis} if axis != -1 else {})}, [a, b])
+    elif how == "Dot":
+        dot(draw, net)
     else:  # the trunk with itself, on any axis
         net.add({"type": "Concatenate", "axis": any_axis(draw, len(shape))}, [trunk, trunk])
+
+
+def dot(draw, net: Net) -> None:
+    """The trunk with itself, a Dense branch of it or a vector made from it, along axes of one size.
+
+    The output has the other axes of both inputs: a rank of at most 4 keeps later layers drawable.
+    """
+    trunk = net.last
+    a = net.shapes[trunk]
+    pairs: list[tuple[int, int]] = []
+    if len(a) <= 3:
+        other = trunk if draw(st.booleans()) else net.add(dense(draw, a), [trunk])
+        b = net.shapes[other]
+        pairs = [(i, j) for i in range(1, len(a) + 1) for j in range(1, len(b) + 1) if a[i - 1] == b[j - 1]
+                 and math.prod(a) * math.prod(b) // (a[i - 1] ** 2) <= MAX_VALUES]
+    if not pairs:  # a vector as long as one axis of the trunk
+        i = draw(st.integers(1, len(a)))
+        flat = net.add({"type": "Flatten"}, [trunk]) if len(a) > 1 else trunk
+        other = net.add({"type": "Dense", "units": a[i - 1]}, [flat])
+        b, pairs = net.shapes[other], [(i, 1)]
+    i, j = draw(st.sampled_from(pairs))
+    if i == j and len(a) == len(b) and draw(st.booleans()):
+        axes: object = i - (len(a) + 1) if draw(st.booleans()) else i  # one integer, maybe negative
+    else:
+        axes = [i, j]
+    extra = {"normalize": True} if draw(st.booleans()) else {}
+    net.add({"type": "Dot", "axes": axes, **extra}, [trunk, other])
 
 
 def step(draw, net: Net) -> None:
@@ -431,7 +541,7 @@ def sequential_models(draw, rank: int) -> Net:
 @st.composite
 def focused_models(draw, type_name: str) -> Net:
     """A random model with at least one layer of ``type_name``."""
-    joins = (*MERGES, "Concatenate")
+    joins = (*MERGES, "Concatenate", "Dot")
     assert type_name in RULES or type_name in (*joins, "InputLayer"), \
         f"no generator for the Keras kind {type_name}: add a rule to RULES"
     ranks = RULES[type_name][0] if type_name in RULES else (1, 2, 3, 4)
@@ -694,9 +804,7 @@ def keras_outcome(doc: dict) -> dict | str:
     return truth
 
 
-@SETTINGS
-@given(risky_models())
-def test_rejected_exactly_when_keras_fails(doc):
+def assert_rejected_exactly_when_keras_fails(doc: dict) -> None:
     text = yaml.safe_dump({"id": "risky", "framework": "keras", **doc}, sort_keys=False,
                           default_flow_style=None)
     note(text)
@@ -712,6 +820,83 @@ def test_rejected_exactly_when_keras_fails(doc):
     else:
         assert (ours.output_shape, ours.params, ours.trainable_params, ours.non_trainable_params) == (
             truth["output_shape"], truth["params"], truth["trainable"], truth["non_trainable"])
+
+
+@SETTINGS
+@given(risky_models())
+def test_rejected_exactly_when_keras_fails(doc):
+    assert_rejected_exactly_when_keras_fails(doc)
+
+
+LOOSE_FACTORS = [-1.5, -1, -0.5, 0, 0.3, 1, 1.2]
+
+
+def loose_factor(draw):
+    if draw(st.booleans()):
+        return draw(st.sampled_from(LOOSE_FACTORS))
+    return [draw(st.sampled_from(LOOSE_FACTORS)) for _ in range(draw(st.sampled_from([2, 2, 2, 1, 3])))]
+
+
+def risky_image(draw) -> dict:
+    """An image layer with arguments drawn freely, on an example of rank 1, 3, 4 or 5.
+
+    Not rank 2: Keras reads a 2-D example as one image whose height is the batch (see
+    tests/test_layers_keras.py), which the grader refuses on purpose.
+    """
+    kind = draw(st.sampled_from([*IMAGE_KINDS, "Rescaling"]))
+    args: dict = {}
+    if kind == "Rescaling":
+        args["scale"] = draw(st.sampled_from([0.5, -2, 1 / 255]))
+    elif kind in ("RandomRotation", "RandomContrast", "RandomBrightness"):
+        args["factor"] = loose_factor(draw)
+    elif kind in ("RandomZoom", "RandomTranslation"):
+        args["height_factor"] = loose_factor(draw)
+        if kind == "RandomTranslation" or draw(st.booleans()):
+            args["width_factor"] = loose_factor(draw)
+    elif kind in ("Resizing", "CenterCrop", "RandomCrop"):
+        args = {"height": draw(st.integers(1, 10)), "width": draw(st.integers(1, 10))}
+        if kind == "Resizing":
+            for flag in ("crop_to_aspect_ratio", "pad_to_aspect_ratio"):
+                if draw(st.booleans()):
+                    args[flag] = True
+    if kind in ("RandomRotation", "RandomZoom", "RandomTranslation") and draw(st.booleans()):
+        args["fill_mode"] = draw(st.sampled_from(["reflect", "constant", "mirror"]))
+    if kind != "Rescaling" and draw(st.booleans()):
+        args["data_format"] = draw(st.sampled_from(["channels_last", "channels_first"]))
+    return {"type": kind, **args}
+
+
+def risky_axes(draw, rank: int) -> dict:
+    """PReLU, UnitNormalization or RMSNormalization over axes drawn freely (any spelling)."""
+    kind = draw(st.sampled_from(["PReLU", "UnitNormalization", "RMSNormalization"]))
+    key = "shared_axes" if kind == "PReLU" else "axis"
+    axes = draw(st.lists(st.integers(-rank - 2, rank + 1), min_size=1, max_size=3))
+    return {"type": kind, key: axes[0] if len(axes) == 1 and draw(st.booleans()) else axes}
+
+
+@st.composite
+def risky_new_kinds(draw) -> dict:
+    """Image layers, axis layers and Dot with arguments drawn freely: valid or not."""
+    what = draw(st.sampled_from(["image", "axes", "dot"]))
+    if what == "image":
+        first = any_shape(draw, draw(st.sampled_from([1, 3, 3, 3, 4, 5])))
+        layer = risky_image(draw)
+    elif what == "axes":
+        first = any_shape(draw)
+        layer = risky_axes(draw, len(first))
+    else:
+        first = any_shape(draw, draw(st.integers(1, 3)))
+        inputs = {"in0": first, "in1": mutated(draw, first)}
+        axes = draw(st.integers(-5, 4) | st.lists(st.integers(-5, 4), min_size=2, max_size=2))
+        layer = {"type": "Dot", "axes": axes, "name": "probe", "inputs": list(inputs)}
+        return {"inputs": inputs, "layers": [layer]}
+    return {"inputs": {"input": first}, "layers": [{**layer, "name": "probe", "inputs": "input"}]}
+
+
+@settings(SETTINGS, max_examples=max(1, EXAMPLES // 2))
+@given(risky_new_kinds())
+def test_image_axis_and_dot_layers_rejected_exactly_when_keras_fails(doc):
+    assert_rejected_exactly_when_keras_fails(doc)
 
 
 # -- activation names: the validator accepts exactly what keras.activations.get accepts ---------

@@ -132,7 +132,39 @@ CASES = [
     ({'type': 'Cropping1D', 'cropping': 2}, (10, 4), (6, 4), 0, 0, '0'),
     ({'type': 'Cropping3D', 'cropping': [1, [0, 2], 1]}, (6, 6, 6, 1), (4, 4, 4, 1), 0, 0, '0'),
     ({'type': 'UpSampling1D', 'size': 3}, (4, 2), (12, 2), 0, 0, '0'),
-    ({'type': 'UpSampling3D'}, (2, 3, 4, 1), (4, 6, 8, 1), 0, 0, '0'),
+    ({'type': 'UpSampling3D'}, (2, 3, 4, 1), (4, 6, 8, 1), 0, 0, '0'),    # preprocessing and augmentation (the TensorFlow image classification tutorial's first layers)
+    ({'type': 'Rescaling', 'scale': 1 / 255}, (180, 180, 3), (180, 180, 3), 0, 0, '0'),
+    ({'type': 'Rescaling', 'scale': 1 / 127.5, 'offset': -1}, (10,), (10,), 0, 0, '0'),
+    ({'type': 'RandomFlip', 'mode': 'horizontal'}, (180, 180, 3), (180, 180, 3), 0, 0, '0'),
+    ({'type': 'RandomFlip', 'data_format': 'channels_first'}, (3, 32, 32), (3, 32, 32), 0, 0, '0'),
+    ({'type': 'RandomRotation', 'factor': 0.1}, (180, 180, 3), (180, 180, 3), 0, 0, '0'),
+    ({'type': 'RandomRotation', 'factor': [-0.2, 0.3], 'fill_mode': 'constant'}, (16, 16, 1), (16, 16, 1), 0, 0, '0'),
+    ({'type': 'RandomZoom', 'height_factor': 0.1}, (180, 180, 3), (180, 180, 3), 0, 0, '0'),
+    ({'type': 'RandomZoom', 'height_factor': [-0.3, 0.2], 'width_factor': 0.1, 'interpolation': 'nearest'}, (16, 16, 3), (16, 16, 3), 0, 0, '0'),
+    ({'type': 'RandomTranslation', 'height_factor': 0.1, 'width_factor': [-0.2, 0.2]}, (28, 28, 1), (28, 28, 1), 0, 0, '0'),
+    ({'type': 'RandomContrast', 'factor': 0.2}, (32, 32, 3), (32, 32, 3), 0, 0, '0'),
+    ({'type': 'RandomBrightness', 'factor': [-0.2, 0.4], 'value_range': [0, 1]}, (32, 32, 3), (32, 32, 3), 0, 0, '0'),
+    ({'type': 'Resizing', 'height': 64, 'width': 48}, (180, 180, 3), (64, 48, 3), 0, 0, '0'),
+    ({'type': 'Resizing', 'height': 8, 'width': 8, 'crop_to_aspect_ratio': True, 'data_format': 'channels_first'}, (3, 20, 10), (3, 8, 8), 0, 0, '0'),
+    ({'type': 'CenterCrop', 'height': 24, 'width': 20}, (32, 32, 3), (24, 20, 3), 0, 0, '0'),
+    ({'type': 'CenterCrop', 'height': 40, 'width': 40}, (32, 32, 3), (40, 40, 3), 0, 0, '0'),
+    ({'type': 'RandomCrop', 'height': 24, 'width': 24}, (32, 32, 3), (24, 24, 3), 0, 0, '0'),
+    ({'type': 'RandomCrop', 'height': 5, 'width': 6, 'data_format': 'channels_first'}, (2, 8, 9), (2, 5, 6), 0, 0, '0'),
+    # PReLU: alpha has the input's shape unless shared_axes (Keras indexes alpha with axis - 1)
+    ({'type': 'PReLU'}, (6, 6, 8), (6, 6, 8), 288, 0, '6*6*8'),
+    ({'type': 'PReLU', 'shared_axes': [1, 2]}, (6, 6, 8), (6, 6, 8), 8, 0, '8'),
+    ({'type': 'PReLU', 'shared_axes': 1}, (10, 16), (10, 16), 16, 0, '16'),
+    ({'type': 'PReLU', 'shared_axes': 0}, (6, 5, 8), (6, 5, 8), 30, 0, '6*5'),
+    ({'type': 'PReLU'}, (32,), (32,), 32, 0, '32'),
+    ({'type': 'UnitNormalization'}, (10, 16), (10, 16), 0, 0, '0'),
+    ({'type': 'UnitNormalization', 'axis': [1, 2]}, (4, 5), (4, 5), 0, 0, '0'),
+    ({'type': 'RMSNormalization'}, (10, 16), (10, 16), 16, 0, '16'),
+    ({'type': 'RMSNormalization', 'axis': [-2, -1]}, (3, 4, 5), (3, 4, 5), 20, 0, '4*5'),
+    ({'type': 'Dot', 'axes': 1}, [(8,), (8,)], (1,), 0, 0, '0'),
+    ({'type': 'Dot', 'axes': -1, 'normalize': True}, [(5, 8), (7, 8)], (5, 7), 0, 0, '0'),
+    ({'type': 'Dot', 'axes': [1, 2]}, [(5, 8), (3, 5)], (8, 3), 0, 0, '0'),
+    ({'type': 'Dot', 'axes': [3, 3]}, [(4, 5, 8), (2, 7, 8)], (4, 5, 2, 7), 0, 0, '0'),
+    ({'type': 'Dot', 'axes': [2, 1]}, [(3, 4), (4,)], (3,), 0, 0, '0'),
 ]
 
 
@@ -251,6 +283,30 @@ ERRORS = [
     ({"type": "UpSampling1D", "size": [2]}, (8, 3), r"'size' must be a positive integer"),
     ({"type": "ZeroPadding1D", "padding": [3]}, (8, 3), r"'padding' must be an integer or \[before, after\]"),
     ({"type": "TimeDistributed", "layer": {"type": "Dense", "units": 3}}, (8,), r"at least a 2-D \(timesteps"),
+    ({"type": "RandomFlip"}, (4, 8, 8, 3), r"expects a 3-D \(height, width, channels\) input but receives \(4, 8, 8, 3\)"),
+    ({"type": "RandomContrast", "factor": 0.1}, (16,), r"expects a 3-D \(height, width, channels\) input"),
+    ({"type": "CenterCrop", "height": 4, "width": 4}, (16,), r"expects a 3-D \(height, width, channels\) input"),
+    ({"type": "Rescaling"}, (8, 8, 3), r"missing required argument 'scale'"),
+    ({"type": "RandomRotation", "factor": 2}, (8, 8, 3), r"'factor' must be a number in \[-1, 1\]"),
+    ({"type": "RandomRotation", "factor": 0.1, "fill_mode": "mirror"}, (8, 8, 3), r"'fill_mode' must be one of"),
+    ({"type": "RandomZoom", "height_factor": -1}, (8, 8, 3), r"'height_factor' must be a number in \(-1, 1\]"),
+    ({"type": "RandomZoom", "height_factor": [0.1, 1.5]}, (8, 8, 3), r"'height_factor' must be a number"),
+    ({"type": "RandomTranslation", "height_factor": 0.1}, (8, 8, 3), r"missing required argument 'width_factor'"),
+    ({"type": "RandomContrast", "factor": 1.5}, (8, 8, 3), r"'factor' must be a number in \[0, 1\]"),
+    ({"type": "RandomBrightness", "factor": 0.1, "value_range": [255]}, (8, 8, 3), r"'value_range' must be a list of two"),
+    ({"type": "Resizing", "height": 4, "width": 4, "crop_to_aspect_ratio": True, "pad_to_aspect_ratio": True},
+     (8, 8, 3), r"only one of crop_to_aspect_ratio and pad_to_aspect_ratio"),
+    ({"type": "PReLU", "shared_axes": 4}, (6, 5, 8), r"shared_axes \[4\] is out of range for \(6, 5, 8\)"),
+    ({"type": "PReLU", "shared_axes": -3}, (6, 5, 8), r"shared_axes \[-3\] is out of range"),
+    ({"type": "UnitNormalization", "axis": 3}, (6, 8), r"axis 3 is out of range for an input of rank 2"),
+    ({"type": "UnitNormalization", "axis": [2, -1]}, (6, 8), r"names one axis twice"),
+    ({"type": "RMSNormalization", "axis": 1}, (6, 8), r"builds a scale of shape \(6,\), which Keras cannot apply"),
+    ({"type": "RMSNormalization", "axis": [1, 3]}, (4, 6, 8), r"scale of shape \(4, 8\)"),
+    ({"type": "RMSNormalization", "axis": 0}, (6, 8), r"axis 0 is the batch dimension"),
+    ({"type": "Dot", "axes": 1}, [(8,), (7,)], r"Dot needs the axes to have one size, got 8 .* and 7"),
+    ({"type": "Dot", "axes": 0}, [(8,), (8,)], r"names the batch dimension"),
+    ({"type": "Dot", "axes": -3}, [(5, 8), (7, 8)], r"names the batch dimension"),
+    ({"type": "Dot", "axes": [1, 3]}, [(5, 8), (5, 3)], r"axes \[1, 3\] is out of range for the input \(5, 3\)"),
 ]
 
 
@@ -291,3 +347,32 @@ def test_keras_aliases_name_the_same_kind(alias, type_name):
     except ImportError:
         return
     assert getattr(keras.layers, alias) is getattr(keras.layers, type_name)
+
+
+# -- image layers want one image per example -------------------------------------------------
+
+IMAGE_LAYERS = [{"type": "RandomFlip"}, {"type": "RandomRotation", "factor": 0.1},
+                {"type": "RandomZoom", "height_factor": 0.1},
+                {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},
+                {"type": "RandomContrast", "factor": 0.1}, {"type": "RandomBrightness", "factor": 0.1},
+                {"type": "Resizing", "height": 4, "width": 4}, {"type": "CenterCrop", "height": 4, "width": 4},
+                {"type": "RandomCrop", "height": 4, "width": 4}]
+
+
+@pytest.mark.parametrize("layer", IMAGE_LAYERS, ids=[row_id((r,)) for r in IMAGE_LAYERS])
+def test_image_layers_refuse_a_2d_example(layer):
+    # Keras builds these on (height, width) but reads the batch as the height (next test)
+    with pytest.raises((ExerciseError, ShapeError), match=r"expects a 3-D \(height, width, channels\) input but receives \(6, 4\)"):
+        solve_one(layer, (6, 4))
+
+
+@pytest.mark.frameworks
+def test_keras_reads_a_2d_example_as_one_image_whose_height_is_the_batch():
+    pytest.importorskip("keras", reason="Keras 3 is not installed: the behaviour cannot be shown in it")
+    from grader.frameworks.keras import build_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = build_model({"input": (6, 4)}, [("probe", "Resizing", {"height": 5, "width": 7}, ["input"])])
+    # (batch, 6, 4) taken as (height, width, channels): resized to (5, 7, 4), the batch axis lost
+    assert tuple(model.outputs[0].shape) == (5, 7, 4)
