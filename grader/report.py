@@ -17,6 +17,7 @@ from markupsafe import Markup
 from . import __version__
 from .errors import GraderError
 from .exercise import Exercise
+from .fragments import CachedFragments
 from .mistakes import TITLES
 from .result import Item, Result
 from .tables import number, shape_text
@@ -80,9 +81,16 @@ def environment(templates_dir: str | os.PathLike | None = None) -> jinja2.Enviro
     if templates_dir is None:
         return _environment(None)
     name = os.fspath(templates_dir)
-    if not os.path.isdir(name):
-        raise GraderError("no such folder of templates (--templates)", file=name)
-    return _environment(os.path.abspath(name))
+    return _environment(_templates_folder(os.path.abspath(name), name))
+
+
+@lru_cache(maxsize=8)
+def _templates_folder(folder: str, shown: str) -> str:
+    """``--templates DIR`` checked once, not once per report (a stat each); a missing folder
+    raises (and so is not cached)."""
+    if not os.path.isdir(folder):
+        raise GraderError("no such folder of templates (--templates)", file=shown)
+    return folder
 
 
 @lru_cache(maxsize=8)
@@ -98,6 +106,10 @@ def _environment(templates_dir: str | None) -> jinja2.Environment:
         finalize=_finalize,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         auto_reload=False,  # templates do not change during a run: no stat() per report
+        # a plain dict of loaded templates, never cleaned: a report looks up five templates,
+        # and the default LRU cache locks and reorders a deque on every lookup
+        cache_size=-1,
+        extensions=[CachedFragments],
     )
     env.filters["ljust"] = lambda value, width: str(value).ljust(width)
     env.filters["rjust"] = lambda value, width: str(value).rjust(width)
@@ -147,6 +159,9 @@ def _report_row(context: Any, row: dict[str, Any], group: dict[str, Any], first:
             cache.clear()
         html = cache[key] = _render_row(context, row, group, first, values)
     return html
+
+
+_report_row.context_names = ROW_CONTEXT  # all it reads of the context (see grader.fragments)
 
 
 def _render_row(context: Any, row: dict[str, Any], group: dict[str, Any], first: bool,
