@@ -280,6 +280,8 @@ ERRORS = [
     ("CircularPad2d", {"padding": 4}, (1, 3, 3), r"wraps around more than once", True),
     ("ReplicationPad1d", {"padding": -2}, (2, 3), r"leaves nothing of the dimension of size 3", True),
     ("ConstantPad2d", {"padding": 1}, (3, 4, 4), r"missing required argument 'value'", True),
+    ("ConstantPad1d", {"padding": [2, -2], "value": 1}, (1,), r"negative padding \(2, -2\) crops more than the 1 ",
+     True),
     ("PixelShuffle", {"upscale_factor": 2}, (6, 3, 3), r"the 6 channels of \(6, 3, 3\) are not divisible by "
      r"upscale_factor squared \(2\*2 = 4\)", True),
     ("PixelUnshuffle", {"downscale_factor": 2}, (2, 3, 6), r"height 3 and width 6 .* divisible by downscale_factor", True),

@@ -647,7 +647,13 @@ class ZeroPad(TorchKind):
         out = list(shape)
         # the pads start at the last dimension: (left, right) pads the width
         for i in range(len(pads) // 2):
-            out[-1 - i] += pads[2 * i] + pads[2 * i + 1]
+            before, after = pads[2 * i], pads[2 * i + 1]
+            # aten constant_pad_nd crops the negative pads first (narrow), then pads: (2, -2)
+            # on a dimension of 1 fails although 1 + 2 - 2 would be 1
+            ensure(out[-1 - i] + before + after < 1 or out[-1 - i] + min(before, 0) + min(after, 0) >= 0,
+                   f"negative padding ({before}, {after}) crops more than the {out[-1 - i]} of a dimension of "
+                   f"{fmt_shape(shape)}")
+            out[-1 - i] += before + after
         ensure(all(d >= 1 for d in out), f"negative padding {list(pads)} removes all of {fmt_shape(shape)}")
         return tuple(out)
 
