@@ -205,6 +205,7 @@ class Grader:
         self.templates = templates
         self.max_bytes = max_bytes
         self.gradescope = gradescope
+        self.seen: dict[str, dict | None] = {}  # Gradescope's metadata per folder: one look per folder
 
     def exercise_for(self, student: str) -> Exercise:
         return self.file.variant(student) if self.file.has_variables else self.exercise
@@ -215,7 +216,7 @@ class Grader:
         from .readers import read_path
 
         try:
-            all_answers = read_path(path, self.exercise, max_bytes=self.max_bytes, display=display)
+            all_answers = read_path(path, self.exercise, max_bytes=self.max_bytes, display=display, seen=self.seen)
         except GraderError as exc:
             return [ungradable(self.exercise, display, _identity(path), exc)]
         results = []
@@ -272,9 +273,18 @@ class Staged(NamedTuple):
 
 def _write(path: str, text: str) -> None:
     """A staging file, renamed into place later (so no temporary of its own). Written as UTF-8
-    bytes: the same bytes as a text file without newline translation, without its wrapper."""
-    with open(path, "wb") as fh:
-        fh.write(text.encode("utf-8", "replace"))  # readers clean the text; this is the last guard
+    bytes (the same bytes as a text file without newline translation) with an open, the
+    writes and a close: Python's open() adds an fstat, an isatty ioctl and a seek per file."""
+    data = memoryview(text.encode("utf-8", "replace"))  # readers clean the text; this is the last guard
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_BINARY, 0o666)
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
+
+
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 def ungradable(exercise: Exercise, submission: str, identity: Identity, error: Exception) -> Result:

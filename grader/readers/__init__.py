@@ -40,11 +40,13 @@ _MAGIC = ((b"PK\x03\x04", "a ZIP archive (an Office document?)"), (b"%PDF", "a P
 
 
 def read_path(path: str | os.PathLike, exercise: Exercise, *, student: str | None = None,
-              max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None) -> list[Answers]:
+              max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None,
+              seen: dict[str, dict | None] | None = None) -> list[Answers]:
     """All submissions in one file. ``display`` is the name shown in reports (default: path).
 
     ``student`` (``--student``) names the student of a notebook or answer file; for a form
-    export it selects that student's row.
+    export it selects that student's row. ``seen``: a run's record of the folders already
+    looked at for Gradescope's metadata (see :func:`.identity.find_gradescope_metadata`).
     """
     name = os.fspath(path)
     shown = clean_text(display or name)  # names that are not UTF-8 cannot be written into reports
@@ -58,7 +60,7 @@ def read_path(path: str | os.PathLike, exercise: Exercise, *, student: str | Non
         return _select(read_form(data, shown, exercise, suffix=suffix), student, shown)
     _check_text(data, shown, "a notebook" if suffix in NOTEBOOK_SUFFIXES else "an answer file")
     from .identity import identify
-    identity = identify(name, student=student)
+    identity = identify(name, student=student, seen=seen)
     if suffix in NOTEBOOK_SUFFIXES:
         from .notebook import read_notebook
         return [read_notebook(data, shown, exercise, identity)]
@@ -69,20 +71,23 @@ def read_path(path: str | os.PathLike, exercise: Exercise, *, student: str | Non
 def read_bytes(name: str, shown: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The file's bytes; SubmissionError for a missing, empty, oversized or unreadable file."""
     try:
-        # one open and one fstat (not a stat for isdir, another for the size, then the open):
-        # a class is read file after file
-        with open(name, "rb") as fh:
-            info = os.fstat(fh.fileno())
+        # an open, an fstat, the reads and a close: a class is read file after file, and
+        # Python's open() adds an fstat, an isatty ioctl, a seek and a buffer of read()'s size
+        fd = os.open(name, os.O_RDONLY | _O_BINARY)
+        try:
+            info = os.fstat(fd)
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError(name)
             if info.st_size > max_bytes:
                 raise SubmissionError(f"the file is {info.st_size / 1e6:.1f} MB, over the limit of "
                                       f"{max_bytes / 1e6:g} MB (--max-size)", file=shown)
-            data = fh.read(max_bytes + 1)
+            data = _read_up_to(fd, max_bytes + 1, info.st_size + 1)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise SubmissionError("no such file", file=shown) from None
     except OSError as exc:
-        if os.path.isdir(name):  # Linux refuses to open it; elsewhere it opens or is refused otherwise
+        if os.path.isdir(name):  # Linux refuses to read it; elsewhere it opens or is refused otherwise
             raise SubmissionError("is a directory, not a submission file; grade the files in it",
                                   file=shown) from None
         raise SubmissionError(f"cannot read the file: {exc.strerror or exc}", file=shown) from None
@@ -91,6 +96,24 @@ def read_bytes(name: str, shown: str, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
     if not data.strip():
         raise SubmissionError("the file is empty", file=shown)
     return data
+
+
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+
+
+def _read_up_to(fd: int, limit: int, expected: int) -> bytes:
+    """Up to ``limit`` bytes, to the end of the file; ``expected`` (the size fstat saw, plus
+    one) is read at once, so a file that did not grow takes one read and one at its end."""
+    chunks = []
+    total = 0
+    while total < limit:
+        wanted = expected - total if total < expected else 1 << 16  # grown: on in 64 KiB reads
+        chunk = os.read(fd, min(limit - total, wanted))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _check_text(data: bytes, shown: str, what: str) -> None:

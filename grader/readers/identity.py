@@ -35,15 +35,16 @@ _ASSIGNSUBMISSION = "_assignsubmission_"  # in every Moodle folder name: a cheap
 
 
 def identify(path: str | os.PathLike, student: str | None = None,
-             metadata: Mapping[str, Any] | None = None) -> Identity:
+             metadata: Mapping[str, Any] | None = None, seen: dict[str, dict | None] | None = None) -> Identity:
     """The identity of the file at ``path``; ``student`` (``--student``) wins over what is found.
 
     ``metadata`` is Gradescope's ``submission_metadata.json`` already loaded; without it the
-    file is looked for beside ``path`` and in the parent folders up to ``autograder``.
+    file is looked for beside ``path`` and in the parent folders up to ``autograder`` (once
+    per folder when ``seen``, a run's record of the folders looked at, is given).
     """
     # Gradescope's metadata names the submitter for certain; a file name only suggests one
     if metadata is None:
-        metadata = find_gradescope_metadata(path)
+        metadata = find_gradescope_metadata(path, seen)
     found = from_gradescope(metadata) if metadata is not None else None
     if found is None:
         found = from_lms_name(path)
@@ -92,13 +93,16 @@ def _moodle(match: re.Match) -> Identity:
     return Identity(student=name, name=name, moodle_participant=participant, source="moodle")
 
 
-def find_gradescope_metadata(path: str | os.PathLike) -> dict | None:
+def find_gradescope_metadata(path: str | os.PathLike, seen: dict[str, dict | None] | None = None) -> dict | None:
     """Gradescope's metadata beside the file, or in a parent folder up to ``autograder``.
 
     Folders above the file are searched only inside an ``autograder`` folder, so a stray
-    metadata file elsewhere on disk is never taken for this submission's.
+    metadata file elsewhere on disk is never taken for this submission's. ``seen`` keeps what
+    was found per folder: a class in one folder is looked up with one stat, not one per file.
     """
     folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    if seen is not None and folder in seen:
+        return seen[folder]
     candidates = [folder]
     if "autograder" in folder:  # a cheap test first: most files are nowhere near Gradescope's folders
         parent = Path(folder)
@@ -107,11 +111,14 @@ def find_gradescope_metadata(path: str | os.PathLike) -> dict | None:
                 candidates.append(str(above))
                 if above.name == "autograder":
                     break
+    found = None
     for candidate in candidates:
-        data = _load_metadata(os.path.join(candidate, METADATA_NAME))
-        if data is not None:
-            return data
-    return None
+        found = _load_metadata(os.path.join(candidate, METADATA_NAME))
+        if found is not None:
+            break
+    if seen is not None:
+        seen[folder] = found
+    return found
 
 
 def _load_metadata(file: str) -> dict | None:
