@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .answers import Answers, Identity, RawAnswer
 from .engine import LayerSolution, solve, solve_layer
@@ -136,21 +136,30 @@ class _Walk:
         self.exercise = exercise
         self.truth = exercise.solution if exercise.solution is not None else solve(exercise)
         self.answers = answers
-        self.layouts = layer_layouts(exercise)
         self.accepted = tuple(exercise.grading.layouts)
         self.follow = exercise.grading.follow_through
         self.readings: dict[tuple[str | None, str], Reading] = {}
-        self.true_shapes: dict[str, Shape] = {**exercise.inputs,
-                                              **{s.name: s.output_shape for s in self.truth.layers}}
         self.believed: dict[str, Shape] = dict(exercise.inputs)
         self.origins: dict[str, tuple[str, ...]] = dict.fromkeys(exercise.inputs, ())
         self.mine: dict[str, LayerSolution | None] = {}
         self.shared = _per_exercise(exercise)
         if "hints" not in self.shared:
-            self.shared["hints"] = neutral_hints(exercise)
-            self.shared["items"], self.shared["readings"], self.shared["solved"] = {}, {}, {}
+            self._share(exercise)
         self.hints = self.shared["hints"]
+        self.layouts: dict[str, str] = self.shared["layouts"]
+        self.true_shapes: dict[str, Shape] = self.shared["true_shapes"]
+        self.asked: tuple[str, ...] = self.shared["asked"]
         self.prefer = self._student_layout()
+
+    def _share(self, exercise: Exercise) -> None:
+        """What depends on the exercise alone, worked out by its first submission."""
+        shared = self.shared
+        shared["hints"] = neutral_hints(exercise)
+        shared["items"], shared["readings"], shared["solved"] = {}, {}, {}
+        shared["layouts"] = layer_layouts(exercise)
+        shared["true_shapes"] = {**exercise.inputs, **{s.name: s.output_shape for s in self.truth.layers}}
+        shared["asked"] = tuple(q for q in LAYER_QUANTITIES if exercise.ask.get(q))  # (points are Fractions)
+        shared["asked_totals"] = tuple(q for q in MODEL_QUANTITIES if exercise.ask.get(q))
 
     def reading(self, layer: str | None, quantity: str) -> Reading:
         key = (layer, quantity)
@@ -170,26 +179,32 @@ class _Walk:
         out: list[Item] = []
         for layer in self.exercise.layers:
             out += self._layer(layer)
-        for quantity in MODEL_QUANTITIES:
-            if self.exercise.ask.get(quantity):
-                out.append(self._total(quantity))
+        for quantity in self.shared["asked_totals"]:
+            out.append(self._total(quantity))
         return out
 
     # -- layers --------------------------------------------------------------------------
 
     def _layer(self, layer: Layer) -> list[Item]:
         truth = self.truth.layer(layer.name)
-        in_shapes = tuple(self.believed[name] for name in layer.inputs)
-        origins = tuple(sorted({o for name in layer.inputs for o in self.origins[name]}))
+        in_shapes = tuple([self.believed[name] for name in layer.inputs])
+        origins = self._origins_of(layer.inputs)
         mine: LayerSolution | None = truth
         if self.follow and in_shapes != truth.input_shapes:
             mine = self._solved_on(layer, in_shapes)
         shifted = mine is not truth
         self.mine[layer.name] = mine
-        items = [self._layer_item(layer, q, truth, mine if shifted else None, origins)
-                 for q in LAYER_QUANTITIES if self.exercise.ask.get(q)]
-        self._believe(layer, truth, mine, origins, next((i for i in items if i.quantity == "output_shape"), None))
+        items = [self._layer_item(layer, q, truth, mine if shifted else None, origins) for q in self.asked]
+        shape_item = items[self.asked.index("output_shape")] if "output_shape" in self.asked else None
+        self._believe(layer, truth, mine, origins, shape_item)
         return items
+
+    def _origins_of(self, inputs: Sequence[str]) -> tuple[str, ...]:
+        """The student's own answers that the layer's inputs were worked from (sorted)."""
+        found = [self.origins[name] for name in inputs]
+        if not any(found):  # the usual case: the inputs the student believes are the true ones
+            return ()
+        return tuple(sorted({o for names in found for o in names}))
 
     def _solved_on(self, layer: Layer, in_shapes: tuple[Shape, ...]) -> LayerSolution | None:
         """The layer on the student's input shapes; None when they make it impossible (then
@@ -342,8 +357,11 @@ class _Walk:
 
     def _total(self, quantity: str) -> Item:
         per = TOTAL_OF[quantity]
-        values = [_value(solved, per) for solved in self.truth.layers]
-        item = self._item(None, quantity, sum(values), sum_working(values))
+        worked = self.shared.get(("total", per))
+        if worked is None:  # the same for every submission: once per exercise
+            values = [_value(solved, per) for solved in self.truth.layers]
+            worked = self.shared[("total", per)] = (sum(values), sum_working(values))
+        item = self._item(None, quantity, *worked)
         if item.status:
             return item
         if item.value == item.expected:
