@@ -82,10 +82,21 @@ class Graded:
 
     @classmethod
     def of(cls, result: Result) -> "Graded":
-        items = tuple(GradedItem(i.layer, i.quantity, i.status, _plain(i.points), _plain(i.max_points), i.mistake,
-                                 i.answer) for i in result.items)
+        items = tuple([_interned(GradedItem(i.layer, i.quantity, i.status, _plain(i.points), _plain(i.max_points),
+                                            i.mistake, i.answer)) for i in result.items])
         return cls(result.exercise, result.submission, result.identity, items, tuple(result.errors),
                    result.source, _plain(result.score), _plain(result.max_score))
+
+
+_INTERNED: dict[GradedItem, GradedItem] = {}
+
+
+def _interned(item: GradedItem) -> GradedItem:
+    """One object per distinct item in a process: a class gives the same answers, and the
+    pickle of a chunk of results sends a repeated object as a reference to the first."""
+    if len(_INTERNED) >= 16384:
+        _INTERNED.clear()
+    return _INTERNED.setdefault(item, item)
 
 
 def _plain(points: Fraction) -> Fraction | int:

@@ -139,10 +139,8 @@ class Result:
         reveal = reveal or self.reveal
         if reveal not in REVEALS:
             raise ValueError(f"reveal must be one of {', '.join(REVEALS)}, got {reveal!r}")
-        head = json.dumps(self._json_head(), ensure_ascii=False)
-        tail = json.dumps(self._json_tail(reveal), ensure_ascii=False)
-        items = ", ".join(_item_json(item, reveal) for item in self.items)
-        return f"{head[:-1]}, \"items\": [{items}], {tail[1:]}"
+        items = ", ".join([_item_json(item, reveal) for item in self.items])
+        return f"{_object_json(self._json_head())[:-1]}, \"items\": [{items}], {_object_json(self._json_tail(reveal))[1:]}"
 
     def _json_head(self) -> dict[str, Any]:
         return {"exercise": self.exercise, "student": self.student, "submission": self.submission,
@@ -171,6 +169,29 @@ def _item_json(item: Item, reveal: str) -> str:
             _ITEM_JSON.clear()
         text = _ITEM_JSON[key] = json.dumps(item.to_json(reveal), ensure_ascii=False)
     return text
+
+
+_quoted = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) does to a str
+
+
+def _object_json(data: dict[str, Any]) -> str:
+    """``json.dumps(data, ensure_ascii=False)`` of a flat dict of strings, finite floats, bools
+    and lists of strings, without building an encoder per call; anything else goes to json.dumps."""
+    parts = []
+    for key, value in data.items():
+        kind = type(value)
+        if kind is str:
+            text = _quoted(value)
+        elif kind is float and value - value == 0:  # finite: json.dumps writes float.__repr__
+            text = repr(value)
+        elif kind is bool:
+            text = "true" if value else "false"
+        elif kind is list and all(type(v) is str for v in value):
+            text = "[" + ", ".join([_quoted(v) for v in value]) + "]"
+        else:
+            return json.dumps(data, ensure_ascii=False)
+        parts.append(f"{_quoted(key)}: {text}")
+    return "{" + ", ".join(parts) + "}"
 
 
 def _plain(points: Any) -> Any:
