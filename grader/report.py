@@ -323,8 +323,11 @@ def _cached_row_view(item: Item, exercise: Exercise, reveal: str) -> dict[str, A
     callers own their views). An item with a formula depends on nothing of the exercise."""
     if not item.formula:
         return row_view(item, exercise, reveal)
-    key = (reveal, item.layer, item.quantity, item.answer, item.where, item.status, _hashable(item.points),
-           _hashable(item.max_points), item.expected, item.formula, item.mistake, item.mistake_title,
+    points, most = item.points, item.max_points  # hashing a Fraction runs Python code; its two ints do not
+    key = (reveal, item.layer, item.quantity, item.answer, item.where, item.status,
+           (points.numerator, points.denominator) if type(points) is Fraction else points,
+           (most.numerator, most.denominator) if type(most) is Fraction else most,
+           item.expected, item.formula, item.mistake, item.mistake_title,
            item.explanation, item.working, item.basis, item.own_formula, item.message)
     row = _ROW_VIEWS.get(key)
     if row is None:
@@ -335,11 +338,6 @@ def _cached_row_view(item: Item, exercise: Exercise, reveal: str) -> dict[str, A
     if row["notes"]:
         row["notes"] = [dict(part) for part in row["notes"]]
     return row
-
-
-def _hashable(points: Any) -> Any:
-    """Points as a key (hashing a Fraction runs Python code; its two ints do not)."""
-    return (points.numerator, points.denominator) if type(points) is Fraction else points
 
 
 def row_view(item: Item, exercise: Exercise, reveal: str) -> dict[str, Any]:
@@ -403,7 +401,7 @@ def _sentence(text: str) -> str:
 
 def _groups(result: Result, exercise: Exercise, reveal: str) -> list[dict[str, Any]]:
     """Rows grouped by layer in the exercise's order, then the model-wide rows."""
-    order = {name: i for i, name in enumerate(exercise.layer_names)}
+    order = _layer_order(exercise)
     by_layer: dict[str | None, list[dict]] = {}
     for item in result.items:
         by_layer.setdefault(item.layer, []).append(_cached_row_view(item, exercise, reveal))
@@ -414,8 +412,16 @@ def _groups(result: Result, exercise: Exercise, reveal: str) -> list[dict[str, A
         groups.append({"name": "model" if name is None else name, "model": name is None,
                        "index": "" if index is None else str(index + 1),
                        "type": exercise.layers[index].type if index is not None else "",
-                       "rows": rows, "span": sum(1 + row["has_note"] for row in rows)})
+                       "rows": rows, "span": len(rows) + sum([row["has_note"] for row in rows])})
     return groups
+
+
+def _layer_order(exercise: Exercise) -> dict[str, int]:
+    """Each layer's place in the exercise, worked out once per exercise (not per report)."""
+    order = exercise.__dict__.get("_report_order")
+    if order is None:
+        order = exercise.__dict__["_report_order"] = {name: i for i, name in enumerate(exercise.layer_names)}
+    return order
 
 
 def _tally(rows: Iterable[dict]) -> list[dict[str, Any]]:
@@ -485,11 +491,12 @@ def report_view(result: Result, exercise: Exercise) -> dict[str, Any]:
 
 def _text_layout(groups: list[dict]) -> dict[str, int]:
     """Column widths of the terminal summary (the template only pads)."""
-    rows = [row for group in groups for row in group["rows"]]
-    return {
-        "layer": max([len("layer"), *(len(g["name"]) for g in groups)]),
-        "label": max([len("asked"), *(len(r["label"]) for r in rows)]),
-        "answer": max([len("answer"), *(len(r["answer_short"] or "(none)") for r in rows)]),
-        "verdict": max([len("verdict"), *(len(r["symbol"] + r["word"]) + 1 for r in rows)]),
-        "points": max([len("points"), *(len(f"{r['points']}/{r['max_points']}") for r in rows)]),
-    }
+    layer, label, answer, verdict, points = len("layer"), len("asked"), len("answer"), len("verdict"), len("points")
+    for group in groups:  # one pass (a report is built for every submission; its widths too)
+        layer = max(layer, len(group["name"]))
+        for r in group["rows"]:
+            label = max(label, len(r["label"]))
+            answer = max(answer, len(r["answer_short"] or "(none)"))
+            verdict = max(verdict, len(r["symbol"]) + len(r["word"]) + 1)
+            points = max(points, len(r["points"]) + 1 + len(r["max_points"]))  # "points/max"
+    return {"layer": layer, "label": label, "answer": answer, "verdict": verdict, "points": points}
