@@ -158,8 +158,13 @@ _MAX_CACHED_ITEMS = 8192
 def _item_json(item: Item, reveal: str) -> str:
     """One item's JSON text, encoded once per distinct item (every field it shows is in the key)."""
     try:
-        key = (reveal, item.layer, item.quantity, item.answer, item.where, item.status, _plain(item.points),
-               _plain(item.max_points), item.expected, item.formula, item.mistake, item.mistake_title,
+        # points as a Fraction's two ints (hashing a Fraction runs Python code), other types kept
+        # apart (an int 1 and a Fraction 1 give the same JSON, a float 1.0 does not)
+        points, most = item.points, item.max_points
+        key = (reveal, item.layer, item.quantity, item.answer, item.where, item.status,
+               (points.numerator, points.denominator) if type(points) is Fraction else (type(points), points),
+               (most.numerator, most.denominator) if type(most) is Fraction else (type(most), most),
+               item.expected, item.formula, item.mistake, item.mistake_title,
                item.explanation, item.working, item.basis, item.own_formula, item.message, item.value)
         text = _ITEM_JSON.get(key)
     except TypeError:  # an unhashable value (a list), from an Item made by hand
@@ -192,12 +197,6 @@ def _object_json(data: dict[str, Any]) -> str:
             return json.dumps(data, ensure_ascii=False)
         parts.append(f"{_quoted(key)}: {text}")
     return "{" + ", ".join(parts) + "}"
-
-
-def _plain(points: Any) -> Any:
-    """Points in a key: a Fraction as its two ints (hashing a Fraction runs Python code), and
-    its type kept apart (an int 1 and a Fraction 1 give the same JSON, a float 1.0 does not)."""
-    return (points.numerator, points.denominator) if type(points) is Fraction else (type(points), points)
 
 
 def points(value: Fraction) -> float | int:
