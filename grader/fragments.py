@@ -12,6 +12,7 @@ call it.
 """
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -33,6 +34,7 @@ class CachedFragments(Extension):
     def __init__(self, environment: Any):
         super().__init__(environment)
         self.rendered: dict[tuple, str] = {}  # per environment, so per set of templates
+        self.parsed = itertools.count()  # each part parsed gets its own key (templates from strings have no name)
 
     def parse(self, parser: Any) -> nodes.Node:
         token = next(parser.stream)
@@ -42,7 +44,7 @@ class CachedFragments(Extension):
         body = parser.parse_statements(("name:endcached",), drop_needle=True)
         _check(body, {name.name for name in names}, self.environment.globals, token.lineno, parser.name,
                parser.filename)
-        fragment = nodes.Const(f"{parser.name}:{token.lineno}")
+        fragment = nodes.Const(f"{parser.name}:{token.lineno}:{next(self.parsed)}")
         call = self.call_method("_render", [fragment, nodes.Tuple(names, "load")], lineno=token.lineno)
         return nodes.CallBlock(call, [], [], body, lineno=token.lineno)
 

@@ -39,6 +39,13 @@ def test_a_cached_part_renders_as_the_part_itself(views):
         assert cached.render(tally=tally, score=score) == plain.render(tally=tally, score=score)
 
 
+def test_two_templates_with_a_part_on_the_same_line_keep_apart():
+    env = _env()
+    one = env.from_string("{% cached a %}one {{ a }}{% endcached %}")
+    two = env.from_string("{% cached a %}two {{ a }}{% endcached %}")
+    assert (one.render(a=1), two.render(a=1), one.render(a=1)) == ("one 1", "two 1", "one 1")
+
+
 def test_each_distinct_value_is_rendered_once():
     env = _env()
     template = env.from_string("{% cached tally, score %}" + PART + "{% endcached %}")
@@ -60,6 +67,7 @@ def test_equal_values_that_print_differently_are_different_keys(a, b):
     ("{% cached a %}{% include 'x.j2' %}{% endcached %}", "cannot use 'include'"),
     ("{% cached a %}{{ report_row(a) }}{% endcached %}", "uses report_row"),
     ("{% cached a %}{% block b %}{% endblock %}{% endcached %}", "cannot use 'block'"),
+    ("{% for x in xs %}{% cached a %}{{ loop.index }}{% endcached %}{% endfor %}", "uses loop"),
 ])
 def test_a_part_that_could_depend_on_more_than_it_lists_is_refused(source, match):
     env = _env()
