@@ -323,3 +323,21 @@ def test_a_variant_exercise_reads_its_own_layer_names():
                                         ["answers"])), "x.ipynb", exercise, WHO)
     assert {k: v.text for k, v in answers.values.items()} == {("dense_1", "params"): "8",
                                                               ("dense", "params"): "15"}
+
+
+# -- stream outputs printed a line at a time (Keras 2.7+ flushes each line) -------------
+
+def _stream(name: str, text) -> dict:
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+@pytest.mark.parametrize("outputs, joined_texts", [
+    ([_stream("stdout", "a\n"), _stream("stdout", ["b\n", "c\n"])], ["a\nb\nc\n"]),
+    ([_stream("stdout", "a\n"), _stream("stderr", "w\n"), _stream("stdout", "b\n")], ["a\n", "w\n", "b\n"]),
+    ([_stream("stdout", "a\n"), {"output_type": "display_data", "data": {}}, _stream("stdout", "b\n")],
+     ["a\n", None, "b\n"]),
+    ([], []),
+])
+def test_consecutive_streams_of_one_name_are_joined(outputs, joined_texts):
+    from grader.readers.notebook import _joined_streams
+    assert [o.get("text") if o["output_type"] == "stream" else None for o in _joined_streams(outputs)] == joined_texts

@@ -155,9 +155,6 @@ def test_keras2_functional_rows_with_connections(name):
         ("joined", "Concatenate", "294", "0"), ("out", "Dense", "3", "885")]
 
 
-@pytest.mark.xfail(strict=True, reason="grader.readers.notebook.output_text keeps or drops each stream output "
-                   "on its own, so the row lines printed one per output are dropped; it should join consecutive "
-                   "stream outputs of one name first, as Jupyter's front ends show them")
 @pytest.mark.parametrize("name", ["keras2-8-cnn-8x8x3-by-line", "keras2-15-cnn-8x8x3-by-line"])
 def test_keras2_printed_line_by_line_reads_the_same(name):
     """Keras 2.7+ flushes each line: executed by nbclient, papermill or nbconvert --execute, a

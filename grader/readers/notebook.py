@@ -365,10 +365,37 @@ def _last_summary(text: str, where: str) -> Summary | None:
     return summaries[-1] if summaries else None
 
 
+def _joined_streams(outputs: list) -> list:
+    """Consecutive stream outputs of one name joined, as Jupyter's front ends show them.
+
+    Keras 2.7+ flushes each line of a summary: a notebook executed by nbclient, papermill
+    or nbconvert holds one stream output per line, which only make a table together.
+    """
+    joined: list = []
+    run: list[str] = []  # the texts of the stream run being joined (joined once: no quadratic +=)
+
+    def close_run() -> None:
+        if len(run) > 1:
+            joined[-1] = {**joined[-1], "text": "".join(run)}
+        run.clear()
+
+    for out in outputs:
+        stream = isinstance(out, dict) and out.get("output_type") == "stream"
+        if stream and run and joined[-1].get("name") == out.get("name"):
+            run.append(text_of(out.get("text")))
+            continue
+        close_run()
+        joined.append(out)
+        if stream:
+            run.append(text_of(out.get("text")))
+    close_run()
+    return joined
+
+
 def output_text(outputs: list) -> str:
     """What a code cell printed or displayed, as plain text (error tracebacks left out)."""
     parts = []
-    for out in outputs:
+    for out in _joined_streams(outputs):
         if not isinstance(out, dict):
             continue
         kind = out.get("output_type")
