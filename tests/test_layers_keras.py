@@ -289,6 +289,10 @@ ERRORS = [
     ({"type": "Rescaling"}, (8, 8, 3), r"missing required argument 'scale'"),
     ({"type": "RandomRotation", "factor": 2}, (8, 8, 3), r"'factor' must be a number in \[-1, 1\]"),
     ({"type": "RandomRotation", "factor": 0.1, "fill_mode": "mirror"}, (8, 8, 3), r"'fill_mode' must be one of"),
+    # compared exactly by Keras (unlike padding and data_format, which it lowercases)
+    ({"type": "RandomRotation", "factor": 0.1, "fill_mode": "Reflect"}, (8, 8, 3), r"'fill_mode' must be one of"),
+    ({"type": "RandomZoom", "height_factor": 0.1, "interpolation": "Nearest"}, (8, 8, 3),
+     r"'interpolation' must be one of"),
     ({"type": "RandomZoom", "height_factor": -1}, (8, 8, 3), r"'height_factor' must be a number in \(-1, 1\]"),
     ({"type": "RandomZoom", "height_factor": [0.1, 1.5]}, (8, 8, 3), r"'height_factor' must be a number"),
     ({"type": "RandomTranslation", "height_factor": 0.1}, (8, 8, 3), r"missing required argument 'width_factor'"),

@@ -185,10 +185,12 @@ def optional(convert: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
     return wrapped
 
 
-def choice(*options: Any) -> Callable[[Any, str], Any]:
+def choice(*options: Any, fold_case: bool = True) -> Callable[[Any, str], Any]:
+    """One of ``options``; text in any case unless ``fold_case=False`` (where the framework
+    compares exactly: Keras lowercases padding and data_format, not fill_mode)."""
     def convert(value: Any, name: str) -> Any:
         if isinstance(value, str):
-            folded = value.lower()
+            folded = value.lower() if fold_case else value
             for option in options:
                 if isinstance(option, str) and option == folded:
                     return option

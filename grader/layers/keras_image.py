@@ -101,8 +101,9 @@ class RandomFlip(ImageKind):
     summary = "mode, data_format (shape unchanged, no parameters)"
 
 
-_AFFINE = {"fill_mode": Arg(choice(*_FILL_MODES), "reflect"),
-           "interpolation": Arg(choice(*_INTERPOLATIONS), "bilinear"), **ImageKind.args}
+# compared exactly, as the affine layers compare them ("Reflect" is refused)
+_AFFINE = {"fill_mode": Arg(choice(*_FILL_MODES, fold_case=False), "reflect"),
+           "interpolation": Arg(choice(*_INTERPOLATIONS, fold_case=False), "bilinear"), **ImageKind.args}
 
 
 @register()
@@ -149,8 +150,8 @@ class Resizing(Cropping):
     type = "Resizing"
     args = {**Cropping.args,
             # keras.ops.image.resize's methods (the torch backend runs the first three)
-            "interpolation": Arg(choice("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5"),
-                                 "bilinear"),
+            "interpolation": Arg(choice("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5",
+                                        fold_case=False), "bilinear"),
             "crop_to_aspect_ratio": Arg(boolean, False), "pad_to_aspect_ratio": Arg(boolean, False)}
     ignored = _IMAGE_IGNORED | {"fill_mode"}
     summary = "height, width, interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio, data_format"
