@@ -748,8 +748,3 @@ class Dot(KerasKind):
                                          f"{axes[1] + 1} of {fmt_shape(b)})")
         rest = [d for i, d in enumerate(a) if i != axes[0]] + [d for i, d in enumerate(b) if i != axes[1]]
         return tuple(rest) or (1,)
-
-
-# The sequence kinds (Embedding, RNNs, attention) and the preprocessing and augmentation kinds
-# live in modules of their own, registered with these
-from . import keras_image, keras_sequence  # noqa: E402,F401  (imported last: they build on the classes above)

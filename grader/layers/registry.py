@@ -54,4 +54,4 @@ def _label(framework: str) -> str:
 
 def _load() -> None:
     # The kind modules register themselves on import; imported lazily to avoid a cycle.
-    from . import keras, torch, torch_extras  # noqa: F401
+    from . import keras, keras_image, keras_sequence, torch, torch_extras  # noqa: F401

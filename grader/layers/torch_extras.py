@@ -112,7 +112,7 @@ class CopyPad(TorchKind):
             ensure(len(shape) in (self.rank, self.rank + 1),
                    f"{self.type} needs an input of {self.rank} or {self.rank + 1} dimensions after the batch, "
                    f"got {fmt_shape(shape)}")
-        ensure(n <= 3 and len(shape) in (n, n + 1),
+        ensure(len(shape) in (n, n + 1),  # n <= 3: the converter allows no more
                f"{self.mode} padding of {n} dimension(s) needs an input of {n} or {n + 1} dimensions after the "
                f"batch, got {fmt_shape(shape)}")
         out = list(shape)
@@ -133,7 +133,8 @@ class CopyPad(TorchKind):
 
 
 def _exact_pad(rank: int):
-    """An int, or exactly ``2 * rank`` ints (nn.ReflectionPad2d's _quadruple keeps a list as given)."""
+    """An int (every side of the class's ``rank`` dimensions) or pairs for one to three
+    dimensions: nn.ReflectionPad2d's _quadruple keeps a list as given, and F.pad decides."""
     loose = _torch_pad(rank)
 
     def convert(value: Any, name: str) -> tuple[int, ...]:
