@@ -10,4 +10,5 @@ from .engine import Solution, solve  # noqa: E402
 from .errors import GraderError  # noqa: E402
 from .exercise import Exercise, load_exercise, validate_exercise  # noqa: E402
 
-__all__ = ["CheckedResult", "Exercise", "GraderError", "Solution", "load_exercise", "solve", "validate_exercise", "__version__", "check"]
+__all__ = ["CheckedResult", "Exercise", "GraderError", "Solution", "load_exercise", "solve", "validate_exercise",
+           "__version__", "check"]

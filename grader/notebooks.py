@@ -188,7 +188,7 @@ def _keras_code(exercise: Exercise) -> str:
     head = ["import keras", "from keras import layers", ""]
     if _is_chain(exercise):
         body = ["model = keras.Sequential(["]
-        for name, shape in exercise.inputs.items():
+        for shape in exercise.inputs.values():
             body.append(f"    keras.Input(shape={_py(shape)}),")
         for layer in exercise.layers:
             if layer.kind.arity == (0, 0):
@@ -216,8 +216,8 @@ def _keras_code(exercise: Exercise) -> str:
         else:
             call = "[" + ", ".join(ins) + "]"
         body.append(f"{var[layer.name]} = layers.{layer.type}({_keras_args(layer)})({call})")
-    model_inputs = [var[n] for n in exercise.inputs] + [var[l.name] for l in exercise.layers
-                                                        if l.kind.arity == (0, 0)]
+    model_inputs = [var[n] for n in exercise.inputs] + [var[layer.name] for layer in exercise.layers
+                                                        if layer.kind.arity == (0, 0)]
     outputs = [var[n] for n in _sinks(exercise)]
     body.append(f"model = keras.Model(inputs={_list(model_inputs)}, outputs={_list(outputs)})")
     return "\n".join(head + body)

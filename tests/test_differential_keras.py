@@ -790,8 +790,8 @@ def keras_outcome(doc: dict) -> dict | str:
     Keras builds some models it cannot run (MultiHeadAttention on a 1-D query, a
     transposed convolution of length 0): the grader rejects those too.
     """
-    specs = [(l["name"], l["type"], l, [l["inputs"]] if isinstance(l["inputs"], str) else l["inputs"])
-             for l in doc["layers"]]
+    specs = [(spec["name"], spec["type"], spec, [spec["inputs"]] if isinstance(spec["inputs"], str) else spec["inputs"])
+             for spec in doc["layers"]]
     try:
         model = keras_truth(lambda: build_model(doc["inputs"], specs))
         truth = stats(model, ["probe"])["probe"]

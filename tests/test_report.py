@@ -325,9 +325,10 @@ def test_reveal_correctness_keeps_verdicts_and_score():
     assert [r["word"] for r in rows[:3]] == ["correct", "incorrect", "incorrect"]
     assert view["score"]["points"] == "9" and all(r["expected"] == r["formula"] == "" for r in rows)
     # how to write an unreadable value stays: it is about the format, not the answer
-    assert rows[6]["notes"] == [{"kind": "message", "label": "", "text": "Write a shape such as 6x6x64 or (None, 6, 6, 64)."}]
-    assert rows[1]["notes"] == [{"kind": "mistake", "label": "Forgot the bias.", "text": "A convolution learns one bias per filter, "
-                                                                      "added after the weighted sum."}]
+    assert rows[6]["notes"] == [{"kind": "message", "label": "",
+                                 "text": "Write a shape such as 6x6x64 or (None, 6, 6, 64)."}]
+    assert rows[1]["notes"] == [{"kind": "mistake", "label": "Forgot the bias.",
+                                 "text": "A convolution learns one bias per filter, added after the weighted sum."}]
 
 
 def test_reveal_nothing_is_a_receipt():

@@ -114,7 +114,7 @@ def test_older_keras3_tables_without_row_rules():
         for out in cell.get("outputs", []):
             if "text/plain" in out.get("data", {}):
                 text = "".join(out["data"]["text/plain"])
-                out["data"]["text/plain"] = "\n".join(l for l in text.split("\n") if not l.startswith("├"))
+                out["data"]["text/plain"] = "\n".join(line for line in text.split("\n") if not line.startswith("├"))
     exercise = exercise_of(nb)
     assert parsed(read_bytes(json.dumps(nb).encode(), exercise)) == truth(exercise)
 

@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     per_layer = []
     for n in (125, 250, 500, 1000, 2000):
         text = deep_model(n)
-        t = best_of(lambda: load_exercise_text(text, "deep"), args.repeat)
+        t = best_of(lambda text=text: load_exercise_text(text, "deep"), args.repeat)
         per_layer.append(t / n)
         print(f"{n:>7} {t * 1e3:>8.2f}ms {t / n * 1e6:>9.1f}us")
     spread = max(per_layer) / statistics.median(per_layer)
