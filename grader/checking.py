@@ -6,38 +6,46 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from .answers import Answers, Identity
 from .errors import ArgumentError, GraderError, did_you_mean
-from .exercise import Exercise, load_exercise
+from .exercise import Exercise, ExerciseFile
+from .feedback import result_json
+from .grading import grade
+from .key import answer_key
+from .parsing import parse_answers
+from .readers import FORM_SUFFIXES, read_path
+from .readers.identity import identify
+from .report import Templates, render_cell, render_report, render_summary
 from .result import Result
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckedResult(Result):
-    """A :class:`Result` that remembers its exercise, so that it can show itself as a report."""
+    """A :class:`~grader.result.Result` that remembers its exercise, so that it can show itself:
+    as the HTML report in a notebook, as the terminal summary at a Python prompt."""
 
     spec: Exercise | None = field(default=None, repr=False, compare=False)
-    templates_dir: str | None = field(default=None, repr=False, compare=False)
+    templates: Templates | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def full_marks(self) -> bool:
-        maximum = self.max_score or (self.spec.max_score if self.spec else 0)
-        return self.gradable and self.score >= maximum
+    def to_json(self, reveal: str | None = None) -> dict[str, Any]:
+        """SPEC section 4, ``check --format json``."""
+        return result_json(self, reveal)
 
     def report_html(self) -> str:
         """The full self-contained HTML page (what ``grader check --html`` writes)."""
-        from .report import render_report
-        return render_report(self, self._exercise(), self.templates_dir)
+        return render_report(self, self._exercise(), self.templates)
 
     def summary(self) -> str:
         """The terminal summary (what ``grader check`` prints)."""
-        from .report import render_summary
-        return render_summary(self, self._exercise(), self.templates_dir)
+        return render_summary(self, self._exercise(), self.templates)
+
+    def __repr__(self) -> str:  # at a Python prompt: the summary, not a dump of every field
+        return self.summary() if self.spec is not None else f"<CheckedResult {self.student}>"
 
     def _repr_html_(self) -> str:
-        from .report import render_cell
-        return render_cell(self, self._exercise(), self.templates_dir)
+        return render_cell(self, self._exercise(), self.templates)
 
     def _exercise(self) -> Exercise:
         if self.spec is None:
@@ -54,15 +62,14 @@ def check(exercise_path: str | os.PathLike, submission_path: str | os.PathLike, 
     without items whose ``errors`` say why. A form export holding several respondents
     needs ``student`` to pick one.
     """
-    from .grading import grade
-    from .readers import FORM_SUFFIXES, read_path
-
-    base = load_exercise(exercise_path)  # an invalid exercise fails first, whatever the submission
+    exercises = ExerciseFile(exercise_path)
+    exercises.variant(None)  # an invalid exercise fails first, whatever the submission
+    templates = Templates(templates_dir) if templates_dir is not None else None
     name = os.fspath(submission_path)
     if not os.path.exists(name):
         raise ArgumentError("SUBMISSION", f"{name}: no such file")
     identity = _identity(name, student)
-    exercise = _variant(exercise_path, base, identity.student)
+    exercise = exercises.variant(identity.student)
     # a form export is read whole and its row picked here: a --student matching no row is a
     # bad invocation (exit 2), not an unreadable submission
     is_form = Path(name).suffix.lower() in FORM_SUFFIXES
@@ -71,20 +78,25 @@ def check(exercise_path: str | os.PathLike, submission_path: str | os.PathLike, 
         if not found:
             raise GraderError("no answers found in the file", file=name)
     except GraderError as exc:
-        result = Result(exercise=exercise.id, submission=name, identity=identity, errors=[str(exc)],
-                        max_score=exercise.max_score)
+        result = ungradable(exercise, name, identity, str(exc))
     else:
         answers = _pick(name, found, student)
-        exercise = _variant(exercise_path, exercise, answers.identity.student)  # a form row's own variant
-        result = grade(exercise, answers)
+        exercise = exercises.variant(answers.identity.student)  # a form row's own variant
+        key = answer_key(exercise)
+        result = grade(key, parse_answers(answers, key))
     values = {f.name: getattr(result, f.name) for f in fields(Result)}
-    return CheckedResult(**values, spec=exercise,
-                         templates_dir=os.fspath(templates_dir) if templates_dir is not None else None)
+    return CheckedResult(**values, spec=exercise, templates=templates)
+
+
+def ungradable(exercise: Exercise, submission: str, identity: Identity, error: Exception | str) -> Result:
+    """The Result of a submission that could not be read: no items, the reason in ``errors``
+    (an error's message, without its place: the report names the file)."""
+    message = error if isinstance(error, str) else error.message if isinstance(error, GraderError) else str(error)
+    return Result(exercise=exercise.id, submission=submission, identity=identity, errors=(message,),
+                  max_score=exercise.max_score, reveal=exercise.grading.reveal)
 
 
 def _identity(name: str, student: str | None) -> Identity:
-    from .readers.identity import identify
-
     try:
         return identify(name, student=student)
     except GraderError:  # unreadable LMS metadata does not stop a check: fall back to the file name
@@ -106,10 +118,3 @@ def _pick(name: str, found: list[Answers], student: str | None) -> Answers:
                                                       answers.identity.name)}:
             return answers
     raise ArgumentError("--student", f"{name} has no submission of '{student}'{did_you_mean(student, ids)}")
-
-
-def _variant(exercise_path: str | os.PathLike, exercise: Exercise, student: str) -> Exercise:
-    """The student's own variant of an exercise with ``variables`` (the same exercise otherwise)."""
-    if not exercise.variables or exercise.student == student:
-        return exercise
-    return load_exercise(exercise_path, student=student)

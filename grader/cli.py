@@ -190,7 +190,7 @@ def _check(args: argparse.Namespace) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
     if args.format == "json":
-        print(json.dumps(result.to_json(result.spec.grading.reveal), indent=2, ensure_ascii=False))
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(result.summary())
     if args.html:
@@ -209,7 +209,7 @@ def _single_submission(path: str) -> str:
 
     if not os.path.isdir(path):
         return path
-    from .batch import discover
+    from .discovery import discover
 
     files, _ = discover([path])
     if len(files) == 1:
@@ -256,9 +256,9 @@ def _grade(args: argparse.Namespace) -> int:
                       templates=args.templates, max_bytes=int(args.max_size * 1e6),
                       assignment_title=args.assignment_title, assignment_id=args.assignment_id)
     outcome = grade_class(args.exercise, args.paths, options, progress=ProgressBar())
-    results = outcome.results
-    bad = [r for r in results if not r.gradable]
-    print(f"graded {len(results) - len(bad)} of {len(results)} submissions in {outcome.seconds:.1f} s"
+    records = outcome.records
+    bad = outcome.ungradable
+    print(f"graded {len(records) - len(bad)} of {len(records)} submissions in {outcome.seconds:.1f} s"
           + (f"; {len(bad)} could not be graded (listed in the overview)" if bad else ""))
     for r in bad:
         print(f"  {r.submission}: {'; '.join(r.errors)}")

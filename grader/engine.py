@@ -1,15 +1,30 @@
-"""Solving an exercise: the true output shape, parameters, MACs and worked formula of
-every layer — the ground truth every grade depends on.
+"""Solving a network: the true output shape, parameters, MACs and worked formula of every
+layer — the ground truth every grade depends on.
+
+The engine knows layers, not exercise files: ``grader.exercise`` builds the :class:`Layer`
+list from YAML and calls :func:`solve`, so an exercise is handed back already solved.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
 
 from .errors import GraderError, ShapeError
-from .exercise import Exercise, Layer
 from .layers import LayerKind, Weight, count, formula
 from .shapes import Shape, fmt_shape
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a network, with canonical arguments."""
+
+    name: str
+    type: str
+    kind: LayerKind
+    params: Mapping[str, Any]
+    inputs: tuple[str, ...]
+    line: int
+    args: Mapping[str, Any]  # as written (after variables), for display and model code
 
 
 @dataclass(frozen=True)
@@ -26,6 +41,12 @@ class LayerSolution:
     formula: str
     weights: tuple[Weight, ...]
 
+    def value(self, quantity: str) -> Any:
+        """One per-layer quantity: the output shape or a count (``params``, ``macs``...)."""
+        if quantity == "output_shape":
+            return self.output_shape
+        return getattr(self, quantity)
+
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "type": self.type, "output_shape": list(self.output_shape),
                 "params": self.params, "trainable_params": self.trainable_params,
@@ -35,10 +56,13 @@ class LayerSolution:
 
 @dataclass(frozen=True)
 class Solution:
-    exercise: str
     framework: str
     inputs: Mapping[str, Shape]
     layers: tuple[LayerSolution, ...]
+    by_name: Mapping[str, LayerSolution] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {layer.name: layer for layer in self.layers})
 
     @property
     def total_params(self) -> int:
@@ -57,15 +81,11 @@ class Solution:
         return sum(layer.macs for layer in self.layers)
 
     def layer(self, name: str) -> LayerSolution:
-        by_name = self.__dict__.get("_by_name")
-        if by_name is None:  # built once: graders look layers up by name for every item
-            by_name = {layer.name: layer for layer in self.layers}
-            object.__setattr__(self, "_by_name", by_name)
-        return by_name[name]
+        return self.by_name[name]
 
     def to_json(self) -> dict[str, Any]:
-        """SPEC section 4, ``solve --format json``."""
-        out: dict[str, Any] = {"exercise": self.exercise, "framework": self.framework}
+        """SPEC section 4, ``solve --format json``, without the exercise's own keys."""
+        out: dict[str, Any] = {"framework": self.framework}
         if len(self.inputs) == 1:
             out["input_shape"] = list(next(iter(self.inputs.values())))
         else:
@@ -92,7 +112,10 @@ def evaluate(kind: LayerKind, params: Mapping[str, Any], in_shapes: Sequence[Sha
 
 
 def solve_layer(layer: Layer, in_shapes: Sequence[Shape]) -> LayerSolution:
-    """One layer on the given input shapes; a ShapeError names the layer and the shapes."""
+    """One layer on the given input shapes; a ShapeError names the layer and the shapes.
+
+    Follow-through grading calls this with the shapes a student believes the inputs have.
+    """
     try:
         out, weights, extra = evaluate(layer.kind, layer.params, in_shapes)
     except ShapeError as exc:
@@ -104,31 +127,19 @@ def solve_layer(layer: Layer, in_shapes: Sequence[Shape]) -> LayerSolution:
                          macs=counts.macs, formula=formula(weights), weights=tuple(weights))
 
 
-def solve(exercise: Exercise, overrides: Mapping[str, Shape] | None = None) -> Solution:
-    """Solve every layer in order.
-
-    ``overrides`` replaces the output shape of named layers (or inputs) before the layers
-    that read them are solved: follow-through grading recomputes from a student's own values.
-    """
-    shapes: dict[str, Shape] = dict(exercise.inputs)
+def solve(framework: str, inputs: Mapping[str, Shape], layers: Sequence[Layer],
+          file: str | None = None) -> Solution:
+    """Solve every layer in order; an impossible layer raises a GraderError located in ``file``."""
+    shapes: dict[str, Shape] = dict(inputs)
     solved: list[LayerSolution] = []
-    for layer in exercise.layers:
+    for layer in layers:
         in_shapes = [shapes[name] for name in layer.inputs]
         try:
             result = solve_layer(layer, in_shapes)
         except GraderError as exc:
             if len(in_shapes) == 1:
                 exc.message = f"{exc.message} (input shape {fmt_shape(in_shapes[0])})"
-            raise exc.located(file=exercise.path) from None
+            raise exc.located(file=file) from None
         solved.append(result)
         shapes[layer.name] = result.output_shape
-        if overrides and layer.name in overrides:
-            shapes[layer.name] = tuple(overrides[layer.name])
-    return Solution(exercise=exercise.id, framework=exercise.framework, inputs=dict(exercise.inputs),
-                    layers=tuple(solved))
-
-
-def layer_table(solution: Solution) -> Iterable[tuple[str, str, str, int]]:
-    """(name, type, output shape, params) rows, for text output."""
-    for layer in solution.layers:
-        yield layer.name, layer.type, fmt_shape(layer.output_shape), layer.params
+    return Solution(framework=framework, inputs=dict(inputs), layers=tuple(solved))

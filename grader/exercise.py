@@ -1,8 +1,9 @@
-"""Exercise files (SPEC section 1): YAML to a validated :class:`Exercise`.
+"""Exercise files (SPEC section 1): YAML to a validated, solved :class:`Exercise`.
 
 Validation is a pure function of the parsed document; every error names the file,
 the line, the layer and what was expected, with the nearest valid spelling. The
-architecture is solved as part of loading, so an exercise that loads can run.
+architecture is solved as part of loading (``grader.engine``), so an exercise that loads
+can run and carries its solution.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterator, Mapping
 
+from .engine import Layer, Solution, solve
 from .errors import ArgumentError, ExerciseError, ExerciseErrors, GraderError, ShapeError, did_you_mean
 from .layers import FRAMEWORKS, LayerKind, lookup, snake_case
 from .shapes import Shape
@@ -25,6 +27,9 @@ TOP_KEYS = ("id", "title", "framework", "instructions", "input_shape", "inputs",
 LAYER_QUANTITIES = ("output_shape", "params", "trainable_params", "non_trainable_params", "macs")
 MODEL_QUANTITIES = ("total_params", "total_trainable_params", "total_non_trainable_params")
 QUANTITIES = LAYER_QUANTITIES + MODEL_QUANTITIES
+#: a model-wide quantity and the per-layer quantity it adds up
+TOTAL_OF = {"total_params": "params", "total_trainable_params": "trainable_params",
+            "total_non_trainable_params": "non_trainable_params"}
 DEFAULT_ASK = {"output_shape": Fraction(1), "params": Fraction(1), "total_params": Fraction(1)}
 LAYOUTS = ("channels_last", "channels_first")
 REVEALS = ("answers", "correctness", "nothing")
@@ -34,46 +39,34 @@ MAX_VARIANTS_CHECKED = 2000
 
 
 @dataclass(frozen=True)
-class Layer:
-    """One layer of an exercise, with canonical arguments."""
-
-    name: str
-    type: str
-    kind: LayerKind
-    params: Mapping[str, Any]
-    inputs: tuple[str, ...]
-    line: int
-    args: Mapping[str, Any]  # as written (after variables), for display
-
-
-@dataclass(frozen=True)
 class Grading:
     follow_through: bool = True
     layouts: tuple[str, ...] = LAYOUTS
     reveal: str = "answers"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
     framework: str
     instructions: str
-    inputs: dict[str, Shape]
+    inputs: Mapping[str, Shape]
     layers: tuple[Layer, ...]
-    ask: dict[str, Fraction]
+    ask: Mapping[str, Fraction]
     grading: Grading
-    form_columns: dict[str, str] = field(default_factory=dict)
+    solution: Solution
+    form_columns: Mapping[str, str] = field(default_factory=dict)
     path: str | None = None
-    variables: dict[str, Any] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)
     student: str | None = None
-    solution: Any = None  # engine.Solution, set by load_exercise
+    by_name: Mapping[str, Layer] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {layer.name: layer for layer in self.layers})
 
     def layer(self, name: str) -> Layer:
-        by_name = self.__dict__.get("_by_name")
-        if by_name is None:
-            by_name = self.__dict__["_by_name"] = {layer.name: layer for layer in self.layers}
-        return by_name[name]
+        return self.by_name[name]
 
     @property
     def layer_names(self) -> list[str]:
@@ -82,6 +75,14 @@ class Exercise:
     @property
     def input_shape(self) -> Shape | None:
         return next(iter(self.inputs.values())) if len(self.inputs) == 1 else None
+
+    @property
+    def asked_layer_quantities(self) -> tuple[str, ...]:
+        return tuple(q for q in LAYER_QUANTITIES if self.ask.get(q))
+
+    @property
+    def asked_totals(self) -> tuple[str, ...]:
+        return tuple(q for q in MODEL_QUANTITIES if self.ask.get(q))
 
     @property
     def max_score(self) -> Fraction:
@@ -111,6 +112,10 @@ class ExerciseFile:
     @property
     def has_variables(self) -> bool:
         return "variables" in self.doc
+
+    def variant_key(self, student: str | None = None) -> tuple:
+        """What tells ``student``'s variant apart: the values drawn for the variables (or ())."""
+        return tuple(sorted(choose_variables(self.doc, self.name, student).items()))
 
     def variant(self, student: str | None = None) -> Exercise:
         values = choose_variables(self.doc, self.name, student)
@@ -236,15 +241,13 @@ def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | No
     if errors:
         raise errors[0] if len(errors) == 1 else ExerciseErrors(errors)
 
-    exercise = Exercise(id=ex_id, title=str(title), framework=framework, instructions=str(instructions),
-                        inputs=inputs, layers=tuple(layers), ask=ask, grading=grading,
-                        form_columns=form, path=name, variables=dict(values), student=student)
-    from .engine import solve  # the engine depends on this module, not the reverse
     try:
-        exercise.solution = solve(exercise)
+        solution = solve(framework, inputs, layers, file=name)
     except ShapeError as exc:  # an impossible architecture makes the exercise file invalid
         raise ExerciseError(exc.message, file=exc.file or name, line=exc.line, layer=exc.layer) from None
-    return exercise
+    return Exercise(id=ex_id, title=str(title), framework=framework, instructions=str(instructions),
+                    inputs=inputs, layers=tuple(layers), ask=ask, grading=grading, solution=solution,
+                    form_columns=form, path=name, variables=dict(values), student=student)
 
 
 def _shape(value: Any) -> Shape | None:

@@ -12,18 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .engine import evaluate
+from .engine import Layer, evaluate
 from .errors import GraderError
-from .exercise import LAYOUTS, Exercise, Layer
+from .exercise import LAYOUTS, TOTAL_OF, Exercise
+from .feedback import number, shape_text
 from .layers import Weight
+from .layouts import FIRST, LAST, accepted_forms, channels, to_layout
 from .shapes import Shape, prod
-from .tables import number, shape_text
-from .working import (FIRST, LAST, accepted_forms, channels, count_value, count_working, dim_working,
-                      naive_window, shape_working, spatial_of, sum_working, to_layout, window_of)
+from .working import count_value, count_working, dim_working, naive_window, shape_working, spatial_of, sum_working, window_of
 
-#: a model-wide quantity and the per-layer quantity it adds up
-TOTAL_OF = {"total_params": "params", "total_trainable_params": "trainable_params",
-            "total_non_trainable_params": "non_trainable_params"}
 COUNT_QUANTITIES = ("params", "trainable_params", "non_trainable_params", "macs")
 
 
@@ -329,7 +326,7 @@ def wrong_input_size(case: Case):
             or len(case.in_shapes) != 1 or len(case.in_shapes[0]) != 1:
         return []
     source = layer.inputs[0]
-    producer = next((x for x in case.exercise.layers if x.name == source), None)
+    producer = case.exercise.by_name.get(source)
     if producer is None or len(producer.inputs) != 1 or producer.inputs[0] not in case.shapes:
         return []
     before = case.shapes[producer.inputs[0]]  # the feature map that was flattened
@@ -454,5 +451,5 @@ def describe(code: str) -> tuple[str, str]:
     return entry.title, entry.explanation
 
 
-__all__ = ["Case", "Alternative", "Finding", "Mistake", "CATALOGUE", "TITLES", "TOTAL_OF", "mistake",
+__all__ = ["Case", "Alternative", "Finding", "Mistake", "CATALOGUE", "TITLES", "mistake",
            "alternatives", "diagnose", "describe", "same_value", "totals_with_mistakes"]

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from .engine import LayerSolution, Solution
 from .exercise import Exercise
-from .tables import number, shape_text
+from .feedback import framework_name, number, shape_text
 
 ANSWERS_TAG = "answers"
 
@@ -66,7 +66,7 @@ _MODEL_HELP = ("## The model\n\nThe code of the model, for reference. Work out e
 
 
 def _introduction(exercise: Exercise) -> str:
-    framework = {"keras": "Keras", "pytorch": "PyTorch"}[exercise.framework]
+    framework = framework_name(exercise.framework)
     lines = [f"# {exercise.title}", "", f"Exercise `{exercise.id}` ({framework})."]
     if exercise.student:
         lines[-1] += f" Student: `{exercise.student}`."

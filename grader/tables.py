@@ -9,15 +9,7 @@ from typing import Any, Sequence
 
 from .engine import LayerSolution, Solution
 from .exercise import Exercise
-
-
-def shape_text(shape: Sequence[int]) -> str:
-    """``6x6x64``: how students write shapes (and how the origin notebook does)."""
-    return "x".join(str(d) for d in shape)
-
-
-def number(n: int) -> str:
-    return f"{n:,}"
+from .feedback import framework_name, number, shape_text
 
 
 def worked(layer: LayerSolution) -> str:
@@ -74,7 +66,7 @@ def table(exercise: Exercise, solution: Solution) -> str:
 
 def markdown(exercise: Exercise, solution: Solution) -> str:
     """The worked solution as Markdown (``solutions/ID.md``)."""
-    lines = [f"# {exercise.title}", "", f"Exercise `{exercise.id}` ({_framework(exercise)}).", ""]
+    lines = [f"# {exercise.title}", "", f"Exercise `{exercise.id}` ({framework_name(exercise.framework)}).", ""]
     if exercise.variables:
         lines += ["Variant: " + ", ".join(f"`{k}` = {v}" for k, v in exercise.variables.items()), ""]
     if exercise.instructions.strip():
@@ -104,16 +96,12 @@ def _md_worked(layer: LayerSolution) -> str:
     return text
 
 
-def _framework(exercise: Exercise) -> str:
-    return {"keras": "Keras", "pytorch": "PyTorch"}[exercise.framework]
-
-
 def solution_json(exercise: Exercise, solution: Solution) -> str:
     """SPEC section 4's ``solve --format json`` object, one line per layer.
 
     A variant also carries ``student`` and ``variables`` (the values it was drawn with).
     """
-    out: dict[str, Any] = solution.to_json()
+    out: dict[str, Any] = {"exercise": exercise.id, **solution.to_json()}
     if exercise.variables:
         out["student"] = exercise.student
         out["variables"] = dict(exercise.variables)

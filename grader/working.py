@@ -1,62 +1,15 @@
-"""How answers are compared and explained: shape layouts (channels_last <-> channels_first)
-and the worked arithmetic of feedback, in the origin notebook's style
-(``(3*3*3 + 1) * 64 = 1,792``, ``(8 - 3)/1 + 1 = 6 → 6x6x64``).
+"""The worked arithmetic of feedback, in the origin notebook's style:
+``(3*3*3 + 1) * 64 = 1,792``, ``(8 - 3)/1 + 1 = 6 → 6x6x64``, ``1,792 + 8,320 = 10,112``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from .feedback import number, shape_text
 from .layers import Weight, count, formula
+from .layouts import FIRST
 from .shapes import Shape, prod
-from .tables import number, shape_text
-
-LAST, FIRST = "channels_last", "channels_first"
-
-
-# -- layouts ---------------------------------------------------------------------------
-
-def to_layout(shape: Sequence[int], source: str, target: str) -> Shape:
-    """Move the channel axis of a feature map (rank >= 2); 1-D shapes are layout-free."""
-    shape = tuple(shape)
-    if len(shape) < 2 or source == target:
-        return shape
-    if target == FIRST:
-        return (shape[-1], *shape[:-1])
-    return (*shape[1:], shape[0])
-
-
-def other(layout: str) -> str:
-    return FIRST if layout == LAST else LAST
-
-
-def accepted_forms(shape: Sequence[int], native: str, accepted: Iterable[str]) -> list[Shape]:
-    """The shape as students may write it: the layer's own layout first, when accepted."""
-    accepted = list(accepted)
-    order = ([native] if native in accepted else []) + [x for x in accepted if x != native]
-    forms: list[Shape] = []
-    for layout in order:
-        form = to_layout(shape, native, layout)
-        if form not in forms:
-            forms.append(form)
-    return forms
-
-
-def layer_layouts(exercise: Any) -> dict[str, str]:
-    """Each input's and layer's own layout: PyTorch is channels_first; a Keras layer follows
-    its ``data_format``, and a layer without one follows its input."""
-    base = FIRST if exercise.framework == "pytorch" else LAST
-    out = dict.fromkeys(exercise.inputs, base)
-    for layer in exercise.layers:
-        own = layer.params.get("data_format") if exercise.framework == "keras" else None
-        out[layer.name] = own or (out.get(layer.inputs[0], base) if layer.inputs else base)
-    return out
-
-
-def channels(shape: Sequence[int], layout: str) -> int | None:
-    if len(shape) < 2:
-        return None
-    return shape[0] if layout == FIRST else shape[-1]
 
 
 # -- sliding windows (convolutions and pooling) -------------------------------------------
@@ -188,21 +141,7 @@ def sum_working(values: Iterable[int]) -> str:
     return " + ".join(parts) + " = " + number(total)
 
 
-def value_text(value: Any) -> str:
-    """An expected or mistaken value as students write it: ``6x6x64`` or ``1,792``."""
-    if isinstance(value, tuple):
-        return shape_text(value)
-    if isinstance(value, int):
-        return number(value)
-    return str(value)
-
-
 def naive_window(n: int, k: int, s: int, pads: tuple[int, int], d: int, ceil: bool) -> int:
     """The output length with plain floor or ceil rounding (what students compute)."""
     span = n + pads[0] + pads[1] - (d * (k - 1) + 1)
     return (-(-span // s) if ceil else span // s) + 1
-
-
-__all__ = ["LAST", "FIRST", "to_layout", "other", "accepted_forms", "layer_layouts", "channels",
-           "Window", "window_of", "spatial_of", "dim_working", "shape_working", "count_value",
-           "count_working", "sum_working", "value_text", "naive_window"]

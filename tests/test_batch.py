@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch
-from grader.batch import Options, discover, grade_class
+from grader import batch, outputs
+from grader.batch import Options, grade_class
+from grader.discovery import discover
 from grader.cli import main
 from grader.errors import GraderError
 
@@ -106,7 +107,7 @@ def test_every_gradable_submission_is_graded(results):
         if isinstance(expected, int):
             assert entry["gradable"] and entry["score"] == expected and entry["errors"] == []
         else:
-            assert not entry["gradable"] and entry["items"] == [] and entry["score"] == 0
+            assert not entry["gradable"] and entry["items"] == [] and entry["score"] is None
             assert any(re.search(expected, e) for e in entry["errors"]), entry["errors"]
     for name, (student, reason) in EXTRA_UNGRADABLE.items():
         assert by_file[name]["student"] == student
@@ -172,7 +173,7 @@ def test_gradebooks_follow_the_lms_formats(graded, results):
     assert len(canvas) == 2 + 12                       # 12 Canvas-named files
     plain = list(csv.DictReader(io.StringIO((graded / "gradebook.csv").read_text())))
     assert len(plain) == len(results)
-    assert {row["status"] for row in plain} == {"graded", "ungradable"}
+    assert {row["status"] for row in plain} == {"graded", "not graded"}
     zieg = next(row for row in plain if row["student"] == "zieglermax")
     assert zieg["late"] == "yes" and zieg["score"] == "15.00" and zieg["conv1.params"] == "0.00"
     moodle = list(csv.reader(io.StringIO((graded / "gradebook-moodle.csv").read_text())))
@@ -196,7 +197,7 @@ def test_gradescope_results(graded):
     assert data["score"] == 12.0 and len(data["tests"]) == 15
     assert all(t["visibility"] == "visible" and t["number"].startswith("1.") for t in data["tests"])
     failed = [t["name"] for t in data["tests"] if t["status"] == "failed"]
-    assert failed == ["conv1: params", "conv2: params", "fc: params", "out: params"]
+    assert failed == ["conv1 parameters", "conv2 parameters", "fc parameters", "out parameters"]
     broken = json.loads((graded / "gradescope" / "clarkisla" / "results.json").read_text())
     assert broken["score"] == 0 and "empty" in broken["output"] and broken["tests"] == []
 
@@ -211,23 +212,32 @@ def test_discover_folders_globs_and_files(klass):
     for path, why in skipped:
         assert re.fullmatch(SKIPPED[Path(path).name], why)
 
-    files, skipped = discover([str(klass / "**" / "*.ipynb"), str(klass / "fosterben_40131_880131_answers.json"),
-                               str(klass / "nothing-*.csv")])
+    files, skipped = discover([str(klass / "**" / "*.ipynb"), str(klass / "fosterben_40131_880131_answers.json")])
     names = [p.name for p in files]
     assert "fosterben_40131_880131_answers.json" in names and "grantmia_40132_880132_answers.yaml" not in names
     assert not [n for n in names if "checkpoint" in n or n.startswith(".")]   # globs skip hidden and __MACOSX
-    assert skipped == [(str(klass / "nothing-*.csv"), "no file matches this pattern")]
+    assert skipped == []
     assert names == sorted(names, key=lambda n: str(klass / n))  # sorted: the same order every run
 
 
+@pytest.mark.parametrize("path, message", [("nothing-*.csv", "nothing-\\*.csv: no file matches this pattern"),
+                                           ("downlaods", "downlaods: no such file or folder")])
+def test_a_path_that_finds_nothing_is_an_error_and_leaves_the_outputs(klass, tmp_path, capsys, path, message):
+    out = tmp_path / "o"
+    assert run(klass, out) == 0
+    before = tree(out)
+    assert main(["grade", EXERCISE, str(klass), str(tmp_path / path), "--out", str(out)]) == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert tree(out) == before
+
+
 def test_explicit_files_are_graded_even_of_unknown_kinds(klass, tmp_path):
-    paths = [str(klass / "notes.txt"), str(klass / "garciamaria_40107_880106_params_exercise.ipynb"),
-             str(tmp_path / "missing.ipynb")]
+    paths = [str(klass / "notes.txt"), str(klass / "garciamaria_40107_880106_params_exercise.ipynb")]
     outcome = grade_class(EXERCISE, paths, Options(out=tmp_path / "o"))
-    reasons = {r.submission: r.errors for r in outcome.results}
+    reasons = {r.submission: r.errors for r in outcome.records}
     assert "plain text is not read" in reasons[str(klass / "notes.txt")][0]
     assert reasons[str(klass / "garciamaria_40107_880106_params_exercise.ipynb")] == ()
-    assert outcome.skipped == [(str(tmp_path / "missing.ipynb"), "no such file or folder")]
+    assert outcome.skipped == []
 
 
 def test_the_output_folder_inside_the_class_is_not_graded(tmp_path):
@@ -237,7 +247,7 @@ def test_the_output_folder_inside_the_class_is_not_graded(tmp_path):
         shutil.copy(SAMPLES / name, folder / name)
     for _ in range(2):
         outcome = grade_class(EXERCISE, [str(folder)], Options(out=folder / "graded"))
-        assert len(outcome.results) == 3 and outcome.skipped == []
+        assert len(outcome.records) == 3 and outcome.skipped == []
 
 
 def test_reports_of_students_no_longer_in_the_class_are_removed(tmp_path):
@@ -279,11 +289,12 @@ def test_a_crash_mid_write_leaves_the_old_gradebook_and_no_temporary_file(klass,
         fh = real_open(path, mode, *args, **kwargs)
         return DiskFull(fh) if "gradebook.csv" in str(path) and "w" in mode else fh
 
-    monkeypatch.setattr(batch, "open", failing_open, raising=False)
+    monkeypatch.setattr(outputs, "open", failing_open, raising=False)
     with pytest.raises(GraderError, match=r"cannot write .*No space left on device"):
         grade_class(EXERCISE, [str(klass)], Options(out=out, jobs=1, max_bytes=200_000))
     assert (out / "gradebook.csv").read_text() == "the old gradebook\n"
-    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert [p.name for p in out.iterdir()] == ["gradebook.csv", ".grader.lock"] or \
+        sorted(p.name for p in out.iterdir()) == [".grader.lock", "gradebook.csv"]
 
 
 def test_a_disk_full_is_a_one_line_error(klass, tmp_path, monkeypatch, capsys):
@@ -293,33 +304,33 @@ def test_a_disk_full_is_a_one_line_error(klass, tmp_path, monkeypatch, capsys):
     assert run(klass, tmp_path / "o", "--jobs", "1") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err and "Traceback" not in err
-    assert not [p for p in (tmp_path / "o").rglob("*") if p.is_file()]   # nothing half-written
+    # nothing half-written: only the lock file, which stays for the next run
+    assert [p.name for p in (tmp_path / "o").rglob("*") if p.is_file()] == [".grader.lock"]
 
 
-def test_temporary_files_of_a_crashed_run_are_cleared(klass, tmp_path):
+def test_the_staging_folder_of_a_killed_run_is_cleared(klass, tmp_path):
     out = tmp_path / "o"
-    (out / "reports").mkdir(parents=True)
-    (out / ".gradebook.csv.4242.tmp").write_text("half")
-    (out / "reports" / ".stage-3-0.html.tmp").write_text("half")
+    stale = out / ".grader-staging-4242-00c0ffee" / "reports"
+    stale.mkdir(parents=True)
+    (stale / ".job-3-0.html").write_text("half")
     grade_class(EXERCISE, [str(klass / "fosterben_40131_880131_answers.json")], Options(out=out))
-    assert not [p for p in out.rglob("*.tmp")]
+    assert sorted(p.name for p in out.iterdir()) == [".grader.lock", "gradebook.csv", "index.html", "reports",
+                                                      "results.json"]
 
 
 def test_one_failing_submission_does_not_stop_the_class(klass, tmp_path, monkeypatch):
-    import grader.grading
+    real = batch.grade
 
-    real = grader.grading.grade
-
-    def grade(exercise, answers):
-        if answers.identity.student == "garciamaria":
+    def grade(key, parsed):
+        if parsed.answers.identity.student == "garciamaria":
             raise ZeroDivisionError("boom")
-        return real(exercise, answers)
+        return real(key, parsed)
 
-    monkeypatch.setattr(grader.grading, "grade", grade)
+    monkeypatch.setattr(batch, "grade", grade)
     outcome = grade_class(EXERCISE, [str(klass)], Options(out=tmp_path / "o", jobs=1, max_bytes=200_000))
-    garcia = next(r for r in outcome.results if r.student == "garciamaria")
+    garcia = next(r for r in outcome.records if r.student == "garciamaria")
     assert garcia.errors == ("internal error while grading (ZeroDivisionError: boom); please report it with this file",)
-    assert sum(r.gradable for r in outcome.results) == len(SUBMISSIONS) - 5
+    assert sum(r.gradable for r in outcome.records) == len(SUBMISSIONS) - 5
 
 
 # -- bad invocations -------------------------------------------------------------------------
@@ -369,10 +380,10 @@ def test_a_form_export_grades_every_respondent(tmp_path):
         csv.writer(fh).writerows(rows)
     out = tmp_path / "o"
     outcome = grade_class(EXERCISE, [str(form)], Options(out=out))
-    scores = {r.student: (r.gradable, r.score) for r in outcome.results}
+    scores = {r.student: (r.gradable, r.score) for r in outcome.records}
     assert scores["S0001"] == (True, 16) and scores["S0002"] == (True, 15)
     assert scores["S0003"][1] == 0
-    assert len(set(outcome.reports.values())) == 3
+    assert len({r.report for r in outcome.records}) == 3
     assert sorted(os.listdir(out / "reports")) == ["S0001.html", "S0002.html", "S0003.html"]
     plain = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
     assert [(row["student"], row["email"], row["submission"]) for row in plain][:2] == [
@@ -398,7 +409,7 @@ def test_each_student_is_graded_against_their_own_variant(tmp_path):
         (folder / f"{student}.yaml").write_text(_variant_answers(student))
     (folder / "mallory.yaml").write_text(_variant_answers("alice"))  # someone else's numbers
     outcome = grade_class(VARIANTS, [str(folder)], Options(out=tmp_path / "o", jobs=2))
-    scores = {r.student: r.score for r in outcome.results}
+    scores = {r.student: r.score for r in outcome.records}
     assert all(scores[s] == 16 for s in students), scores
     assert scores["mallory"] < 16
     report = (tmp_path / "o" / "reports" / "alice.html").read_text()
@@ -420,10 +431,10 @@ def test_templates_override_the_overview_and_the_reports(tmp_path):
     assert "<p>garciamaria: 12</p>" in report and 'href="../index.html"' in report
 
 
-def test_an_empty_class_says_so(tmp_path, capsys):
+def test_an_empty_class_is_an_error_and_writes_nothing(tmp_path, capsys):
     (tmp_path / "class").mkdir()
-    assert run(tmp_path / "class", tmp_path / "o") == 0
-    assert f"warning: no submission found in {tmp_path / 'class'}" in capsys.readouterr().out
-    index = (tmp_path / "o" / "index.html").read_text()
-    assert "No submission was found in the files and folders given." in index
-    assert json.loads((tmp_path / "o" / "results.json").read_text()) == []
+    (tmp_path / "class" / "notes.txt").write_text("not a submission")
+    assert run(tmp_path / "class", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert f"no submission found in {tmp_path / 'class'} (1 other files skipped" in err
+    assert not (tmp_path / "o").exists()

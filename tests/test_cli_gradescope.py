@@ -31,7 +31,7 @@ def test_check_writes_gradescope_results_for_the_submission_folder(tmp_path, cap
     assert data["score"] == 12.0
     assert sum(t["max_score"] for t in data["tests"]) == 16.0
     failed = [t["name"] for t in data["tests"] if t["status"] == "failed"]
-    assert failed == ["conv1: params", "conv2: params", "fc: params", "out: params"]
+    assert failed == ["conv1 parameters", "conv2 parameters", "fc parameters", "out parameters"]
     # the submitter comes from Gradescope's metadata, not from the file name
     assert "student@example.com" in capsys.readouterr().out
 

@@ -9,7 +9,10 @@ import pytest
 
 from grader import gradebook
 from grader.answers import Identity
+from grader.batch import supersede
 from grader.exercise import load_exercise
+from grader.feedback import result_json, short_feedback
+from grader.record import item_columns, record_of
 from grader.result import Item, Result
 
 from .conftest import EXERCISES, FORMATS
@@ -23,28 +26,35 @@ def exercise():
 
 def _result(exercise, student, points, **identity):
     items = []
-    for (layer, quantity), got in zip(gradebook.item_columns(exercise), points):
+    for (layer, quantity), got in zip(item_columns(exercise), points):
         max_points = exercise.ask[quantity]
-        items.append(Item(layer=layer, quantity=quantity, answer="x", expected=1,
-                          status="correct" if got == max_points else "incorrect",
-                          points=Fraction(got), max_points=max_points,
-                          mistake=None if got == max_points else "forgot_bias"))
+        right = got == max_points
+        items.append(Item(layer=layer, quantity=quantity, answer="x", where="", value=1,
+                          status="correct" if right else "incorrect", points=Fraction(got), max_points=max_points,
+                          expected=1, formula="1", mistake=None if right else "forgot_bias",
+                          mistake_title="" if right else "Forgot the bias"))
     return Result(exercise=exercise.id, submission=f"{student}.ipynb",
-                  identity=Identity(student=student, **identity), items=items, max_score=exercise.max_score)
+                  identity=Identity(student=student, **identity), items=tuple(items), max_score=exercise.max_score)
 
 
 @pytest.fixture(scope="module")
-def results(exercise):
-    n = len(gradebook.item_columns(exercise))
-    full = [exercise.ask[q] for _, q in gradebook.item_columns(exercise)]
+def graded(exercise):
+    n = len(item_columns(exercise))
+    full = [exercise.ask[q] for _, q in item_columns(exercise)]
     return [
         _result(exercise, "doejane", full, name="Jane Doe", canvas_id="12345", moodle_participant="1234567"),
         _result(exercise, "smithjohn", [Fraction(1)] * (n - 1) + [Fraction(0)], canvas_id="12346",
                 moodle_participant="1234568", late=True),
         Result(exercise=exercise.id, submission="broken.ipynb", identity=Identity(student="kimlee", canvas_id="12348"),
-               errors=["the notebook is not valid JSON (line 3)"], max_score=exercise.max_score),
+               errors=("the notebook is not valid JSON (line 3)",), max_score=exercise.max_score),
         _result(exercise, "nolms", full),
     ]
+
+
+@pytest.fixture(scope="module")
+def results(exercise, graded):
+    """The records a class run keeps of the results above."""
+    return [record_of(r, item_columns(exercise)) for r in graded]
 
 
 def _rows(text):
@@ -96,7 +106,7 @@ def test_moodle_matches_the_worksheet(exercise, results):
     assert jane[col["Last modified (grade)"]] == "Tuesday, 3 September 2024, 9:00 AM"
     assert "All answers correct" in jane[col["Feedback comments"]]
     john = rows[2]
-    assert "total params: incorrect (forgot bias)" in john[col["Feedback comments"]]
+    assert "total parameters: incorrect (forgot the bias)" in john[col["Feedback comments"]]
     assert len(rows) == 3  # kimlee and nolms have no participant id
     assert len(skipped) == 2
 
@@ -119,26 +129,29 @@ def test_plain_csv_has_every_item(exercise, results):
     col = {name: i for i, name in enumerate(header)}
     assert rows[1][col["score"]] == "16.00" and rows[1][col["percent"]] == "100.0"
     assert rows[2][col["late"]] == "yes" and rows[2][col["total_params"]] == "0.00"
-    assert rows[3][col["status"]] == "ungradable" and "not valid JSON" in rows[3][col["errors"]]
+    assert rows[3][col["status"]] == "not graded" and "not valid JSON" in rows[3][col["errors"]]
 
 
-def test_reveal_nothing_keeps_the_feedback_vague(exercise, results):
-    text = gradebook.short_feedback(results[1], "nothing")
-    assert "14.00" in text and "total" not in text and "bias" not in text
+def test_reveal_nothing_keeps_the_feedback_vague(exercise, graded):
+    text = short_feedback(graded[1], "nothing")
+    assert "received" in text and "14" not in text and "total" not in text and "bias" not in text
 
 
 def test_one_row_per_lms_id_last_submission_wins(exercise, results):
-    again = _result(exercise, "doejane-1", [Fraction(0)] * len(gradebook.item_columns(exercise)),
-                    canvas_id="12345")
-    text, _ = gradebook.canvas_csv([*results, again], exercise, gradebook.GradebookOptions())
+    again = record_of(_result(exercise, "doejane-1", [Fraction(0)] * len(item_columns(exercise)),
+                              canvas_id="12345"), item_columns(exercise))
+    records = supersede([*results, again])
+    text, left_out = gradebook.canvas_csv(records, exercise, gradebook.GradebookOptions())
     rows = [r for r in _rows(text)[2:] if r[1] == "12345"]
     assert len(rows) == 1 and rows[0][-1] == "0.00"
+    plain = _rows(gradebook.plain_csv(records, exercise))
+    assert plain[1][7] == "superseded by doejane-1.ipynb" and plain[-1][7] == "graded"
 
 
 def _graded(exercise_file, changes):
-    from grader.grading import grade, solution_answers
+    from grader.grading import grade_answers, solution_answers
     exercise = load_exercise(EXERCISES / exercise_file)
-    return exercise, grade(exercise, solution_answers(exercise, changes=changes))
+    return exercise, grade_answers(exercise, solution_answers(exercise, changes=changes))
 
 
 def test_gradescope_results_follow_the_autograder_format():
@@ -146,7 +159,7 @@ def test_gradescope_results_follow_the_autograder_format():
     data = gradebook.gradescope_results(result, exercise)
     assert data["score"] == 15.0 and data["visibility"] == "visible"
     assert [t["number"] for t in data["tests"]][:2] == ["1.1", "1.2"]
-    conv1 = next(t for t in data["tests"] if t["name"] == "conv1: params")
+    conv1 = next(t for t in data["tests"] if t["name"] == "conv1 parameters")
     assert conv1["status"] == "failed" and conv1["score"] == 0.0 and conv1["max_score"] == 1.0
     assert "1,792" in conv1["output"]
     assert all(set(t) >= {"name", "score", "max_score", "output", "visibility"} for t in data["tests"])
@@ -155,7 +168,7 @@ def test_gradescope_results_follow_the_autograder_format():
 def test_reveal_nothing_hides_item_points_and_defers_gradescope():
     exercise, result = _graded("conv3d-video.yaml", {})
     assert exercise.grading.reveal == "nothing"
-    items = result.to_json()["items"]
+    items = result_json(result)["items"]
     assert all(i["points"] is None and i["status"] == "received" and i["expected"] is None for i in items)
     data = gradebook.gradescope_results(result, exercise)
     assert data["visibility"] == "after_published"

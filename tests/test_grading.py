@@ -9,7 +9,10 @@ from hypothesis import strategies as st
 
 from grader.answers import Answers, Identity, RawAnswer
 from grader.exercise import load_exercise, load_exercise_text
-from grader.grading import grade, read_answer, solution_answers
+from grader.feedback import result_json, shown
+from grader.grading import grade, grade_answers, solution_answers
+from grader.key import answer_key
+from grader.parsing import parse_answers, read_answer
 from grader.result import STATUSES
 
 from .conftest import EXERCISES
@@ -24,7 +27,7 @@ def _graded(exercise, changes=None, drop=()):
     answers = solution_answers(exercise, changes=changes)
     for key in drop:
         answers.values.pop(key)
-    return grade(exercise, answers)
+    return grade_answers(exercise, answers)
 
 
 def _item(result, layer, quantity):
@@ -41,8 +44,8 @@ def test_a_correct_submission_scores_full_marks(cnn):
     result = _graded(cnn)
     assert result.score == result.max_score == Fraction(16)
     assert len(result.items) == 7 * 2 + 1
-    assert _item(result, "conv1", "params").feedback == "Correct: (3*3*3 + 1) * 64 = 1,792."
-    assert _item(result, "conv1", "output_shape").feedback == "Correct: (8 - 3)/1 + 1 = 6 → 6x6x64."
+    assert shown(_item(result, "conv1", "params"), "answers").feedback == "Correct: (3*3*3 + 1) * 64 = 1,792."
+    assert shown(_item(result, "conv1", "output_shape"), "answers").feedback == "Correct: (8 - 3)/1 + 1 = 6 → 6x6x64."
 
 
 @pytest.mark.parametrize("text, status, value", [
@@ -78,15 +81,15 @@ def test_an_unreadable_answer_says_how_to_write_it(cnn):
     assert shape.message == "cannot read 'six by six' as a shape; write it like 9x9x16 or (9, 9, 16)"
     assert count.message.endswith("write it like 1216, 1,216 or (3*3*2 + 1)*64")
     for reveal in ("answers", "correctness", "nothing"):
-        assert "write it like" in shape.feedback_for(reveal)
+        assert "write it like" in shown(shape, reveal).feedback
 
 
 def test_a_result_that_disagrees_with_its_working_is_graded_on_the_result(cnn):
     wrong = _item(_graded(cnn, {("conv1", "params"): "(3*3*3+1)*64 = 1782"}), "conv1", "params")
     assert (wrong.status, wrong.value) == ("incorrect", 1782)
-    assert "(3*3*3+1)*64 gives 1,792, not the 1,782 you wrote" in wrong.feedback
+    assert "(3*3*3+1)*64 gives 1,792, not the 1,782 you wrote" in shown(wrong, "answers").feedback
     right = _item(_graded(cnn, {("conv1", "params"): "3*3*3*64 = 1792"}), "conv1", "params")
-    assert right.status == "correct" and "gives 1,728, not the 1,792 you wrote" in right.feedback
+    assert right.status == "correct" and "gives 1,728, not the 1,792 you wrote" in shown(right, "answers").feedback
 
 
 ONE_TENTH = """
@@ -104,10 +107,10 @@ def test_points_are_exact():
     result = _graded(exercise)
     assert len(result.items) == 30
     assert result.max_score == result.score == Fraction(3)
-    assert result.to_json()["score"] == 3.0
+    assert result_json(result)["score"] == 3.0
     wrong = _graded(exercise, {("d0", "params"): "1", ("d3", "output_shape"): "2"})
     assert wrong.score == Fraction(28, 10)
-    assert wrong.to_json()["items"][1]["points"] == 0
+    assert result_json(wrong)["items"][1]["points"] == 0
 
 
 # -- layouts ----------------------------------------------------------------------------------
@@ -171,7 +174,8 @@ def test_later_answers_right_given_a_wrong_shape_are_credited(cnn):
     assert result.score == 15
     fc = _item(result, "fc", "params")
     assert "your conv1 output shape 8x8x64" in fc.basis
-    assert "(512 + 1) * 516 = 264,708" in fc.feedback and "(128 + 1) * 516 = 66,564" in fc.feedback
+    feedback = shown(fc, "answers").feedback
+    assert "(512 + 1) * 516 = 264,708" in feedback and "(128 + 1) * 516 = 66,564" in feedback
 
 
 def test_follow_through_needs_the_answer_to_be_consistent(cnn):
@@ -245,7 +249,7 @@ SPEC_ITEM_KEYS = {"layer", "quantity", "answer", "expected", "status", "points",
 
 
 def test_json_follows_the_spec(cnn):
-    data = _graded(cnn, {("conv1", "params"): "1728"}).to_json("answers")
+    data = result_json(_graded(cnn, {("conv1", "params"): "1728"}), "answers")
     assert {"exercise", "student", "submission", "score", "max_score", "items", "errors"} <= set(data)
     assert (data["exercise"], data["score"], data["max_score"]) == ("cnn-8x8x3", 15.0, 16.0)
     item = next(i for i in data["items"] if (i["layer"], i["quantity"]) == ("conv1", "params"))
@@ -272,7 +276,7 @@ def _all_wrong(exercise):
 
 
 def test_reveal_nothing_shows_no_expected_value_and_no_verdict(cnn):
-    data = _all_wrong(cnn).to_json("nothing")
+    data = result_json(_all_wrong(cnn), "nothing")
     text = json.dumps(data, ensure_ascii=False)
     for expected in EXPECTED_TEXTS:
         assert expected not in text
@@ -284,7 +288,7 @@ def test_reveal_nothing_shows_no_expected_value_and_no_verdict(cnn):
 
 
 def test_reveal_correctness_shows_verdicts_but_no_expected_value(cnn):
-    data = _all_wrong(cnn).to_json("correctness")
+    data = result_json(_all_wrong(cnn), "correctness")
     text = json.dumps(data, ensure_ascii=False)
     for expected in EXPECTED_TEXTS:
         assert expected not in text
@@ -296,7 +300,7 @@ def test_reveal_correctness_shows_verdicts_but_no_expected_value(cnn):
 def test_to_json_defaults_to_the_exercises_reveal():
     exercise = load_exercise(EXERCISES / "conv3d-video.yaml")
     assert exercise.grading.reveal == "nothing"
-    data = _graded(exercise).to_json()
+    data = result_json(_graded(exercise))
     assert data["reveal"] == "nothing" and {i["status"] for i in data["items"]} == {"received"}
 
 
@@ -314,45 +318,37 @@ CLASS_ANSWERS = [
 ]
 
 
-def test_grading_a_class_in_one_process_gives_what_grading_each_alone_gives(cnn):
+def test_grading_is_a_pure_function_of_the_key_and_the_answers(cnn):
+    """A class is graded with one key: what one submission gives never depends on the others."""
     import random
 
-    from grader import grading
     rng = random.Random(5)
     classes = []
-    for _ in range(60):  # answer sets mixed from the typical ones: the caches meet each item many times
+    for _ in range(60):  # answer sets mixed from the typical ones: each item is met many times
         changes = {}
         for chosen in rng.sample(CLASS_ANSWERS, 2):
             changes.update({(None, k[0]) if k[1] is None else k: v for k, v in chosen.items()})
         classes.append(changes)
-    warm = [_graded(cnn, changes).to_json() for changes in classes]
-    for changes, seen in zip(classes, warm):
-        grading._SHARED.clear()  # nothing kept from other submissions
-        assert _graded(cnn, changes).to_json() == seen
-
-
-@pytest.mark.parametrize("reveal", ["answers", "correctness", "nothing"])
-def test_json_text_is_json_dumps_of_to_json_also_for_items_seen_before(cnn, reveal):
-    results = [_all_wrong(cnn), _graded(cnn, {("conv1", "params"): "1728", ("fc", "output_shape"): "Ünïcode"}),
-               _graded(cnn), grade(cnn, Answers("s1.ipynb", Identity("s1"), errors=["the file is empty"]))]
-    for result in results + results:  # the second time, items come from the cache
-        assert result.json_text(reveal) == json.dumps(result.to_json(reveal), ensure_ascii=False)
+    key = answer_key(cnn)
+    together = [result_json(grade(key, parse_answers(solution_answers(cnn, changes=c), key))) for c in classes]
+    for changes, seen in zip(reversed(classes), reversed(together)):
+        assert result_json(_graded(cnn, changes)) == seen
 
 
 def test_a_submission_without_answers_but_with_errors_is_ungradable(cnn):
     answers = Answers("s1.ipynb", Identity("s1"), errors=["not a notebook: the file is empty"])
-    result = grade(cnn, answers)
-    assert not result.gradable and result.items == []
+    result = grade_answers(cnn, answers)
+    assert not result.gradable and result.items == ()
     assert result.score == 0 and result.max_score == 16
-    data = result.to_json()
+    data = result_json(result)
     assert (data["gradable"], data["errors"], data["items"]) == (False, ["not a notebook: the file is empty"], [])
 
 
 def test_errors_beside_answers_are_kept_and_the_answers_graded(cnn):
     answers = solution_answers(cnn)
     answers.errors.append("cell 7 could not be read")
-    result = grade(cnn, answers)
-    assert result.gradable and result.score == 16 and result.errors == ["cell 7 could not be read"]
+    result = grade_answers(cnn, answers)
+    assert result.gradable and result.score == 16 and result.errors == ("cell 7 could not be read",)
 
 
 def test_read_answer_never_raises_on_odd_values():
@@ -366,11 +362,11 @@ def test_read_answer_never_raises_on_odd_values():
 def test_grading_any_text_gives_statuses_and_bounded_points(cnn, texts):
     keys = list(solution_answers(cnn).values)
     answers = Answers("s.ipynb", Identity("s"), values={k: RawAnswer(t) for k, t in zip(keys, texts)})
-    result = grade(cnn, answers)
+    result = grade_answers(cnn, answers)
     assert len(result.items) == 15
     assert all(i.status in STATUSES for i in result.items)
     assert 0 <= result.score <= result.max_score
-    json.dumps(result.to_json("answers"))
+    json.dumps(result_json(result, "answers"))
 
 
 def test_a_merge_that_the_students_shapes_make_impossible_gets_no_follow_through():

@@ -5,7 +5,8 @@ import pytest
 
 from grader import mistakes
 from grader.exercise import load_exercise
-from grader.grading import grade, solution_answers
+from grader.grading import grade_answers as grade
+from grader.grading import solution_answers
 from grader.mistakes import CATALOGUE, TITLES, Alternative, Case, diagnose, mistake
 
 from .conftest import EXERCISES

@@ -3,7 +3,7 @@ would grade it by hand: one row per submission, what each student got wrong and 
 import pytest
 
 from grader.exercise import load_exercise
-from grader.grading import grade
+from grader.grading import grade_answers as grade
 from grader.readers import read_path
 
 from .conftest import EXERCISES, ROOT

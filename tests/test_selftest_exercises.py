@@ -6,7 +6,8 @@ from fractions import Fraction
 import pytest
 
 from grader.exercise import LAYER_QUANTITIES, load_exercise
-from grader.grading import grade, solution_answers
+from grader.grading import grade_answers as grade
+from grader.grading import solution_answers
 from grader.tables import shape_text
 
 from .conftest import EXERCISES

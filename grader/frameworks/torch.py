@@ -174,11 +174,8 @@ def _model_class() -> type:
 
 
 def _input_shapes(exercise) -> dict[str, tuple[Shape, ...]]:
-    """Each layer's input shapes, from the solution when the exercise has one."""
-    if exercise.solution is not None:
-        return {layer.name: layer.input_shapes for layer in exercise.solution.layers}
-    from ..engine import solve
-    return {layer.name: layer.input_shapes for layer in solve(exercise).layers}
+    """Each layer's input shapes, from the exercise's solution."""
+    return {layer.name: layer.input_shapes for layer in exercise.solution.layers}
 
 
 def build_torch_model(exercise):
