@@ -84,7 +84,7 @@ def check(exercise_path: str | os.PathLike, submission_path: str | os.PathLike, 
         exercise = exercises.variant(answers.identity.student)  # a form row's own variant
         key = answer_key(exercise)
         result = grade(key, parse_answers(answers, key))
-    values = {f.name: getattr(result, f.name) for f in fields(Result)}
+    values = {f.name: getattr(result, f.name) for f in fields(Result) if f.init}
     return CheckedResult(**values, spec=exercise, templates=templates)
 
 

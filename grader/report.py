@@ -51,7 +51,7 @@ def neutralise(text: str) -> str:
 
 
 def _finalize(value: Any) -> Any:
-    if isinstance(value, str) and not isinstance(value, Markup):
+    if isinstance(value, str) and not isinstance(value, Markup) and not value.isprintable():
         return neutralise(value)
     return value
 

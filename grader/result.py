@@ -7,7 +7,7 @@ A submission that could not be read at all has no items and its ``errors`` say w
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -54,14 +54,14 @@ class Result:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()   # problems shown at the top (labels matching no layer...)
     source: str = ""
+    score: Fraction = field(init=False)   # the sum of the items' points
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "score", sum((item.points for item in self.items), Fraction(0)))
 
     @property
     def student(self) -> str:
         return self.identity.student
-
-    @property
-    def score(self) -> Fraction:
-        return sum((item.points for item in self.items), Fraction(0))
 
     @property
     def gradable(self) -> bool:
