@@ -23,11 +23,12 @@ from typing import Any, Callable, NamedTuple, Sequence
 from . import workers
 from .answers import Identity
 from .checking import ungradable
-from .discovery import discover, display_name
+from .discovery import check_output_folder, discover, display_name
 from .errors import GraderError
 from .exercise import Exercise, ExerciseFile
 from .feedback import result_json
-from .gradebook import FORMATS, GradebookOptions, canvas_csv, gradescope_results, moodle_csv, plain_csv
+from .gradebook import (FORMATS, GradebookOptions, canvas_rows, gradescope_results, moodle_rows, plain_rows,
+                        write_csv)
 from .grading import grade
 from .key import AnswerKey, answer_key
 from .outputs import REPORTS, OutputFolder, write_file
@@ -220,6 +221,7 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
         if fmt not in FORMATS:
             raise GraderError(f"unknown gradebook format '{fmt}' (one of {', '.join(FORMATS)})")
     out = Path(options.out)
+    check_output_folder(out, paths)
     files, skipped = discover(paths, exclude=out)
     if not files:  # nothing to grade: an earlier run's outputs stay as they are
         raise GraderError(f"no submission found in {', '.join(paths)}"
@@ -319,6 +321,7 @@ def _who(identity: Identity) -> tuple[str, str]:
 
 def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, files: Sequence[Path],
                    folder: OutputFolder) -> None:
+    """The gradebooks and the overview, written into the staging folder as they are made."""
     run = outcome.run
     records = outcome.records
     run.written.append("results.json")
@@ -326,21 +329,19 @@ def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, files
     book = GradebookOptions(options.assignment_title, options.assignment_id, graded_at)
     for fmt in options.gradebook:
         left_out: list[str] = []
-        if fmt == "csv":
-            text = plain_csv(records, exercise)
-        elif fmt == "canvas":
-            text, left_out = canvas_csv(records, exercise, book)
-        else:
-            text, left_out = moodle_csv(records, exercise, book)
+        rows = (plain_rows(records, exercise) if fmt == "csv" else
+                canvas_rows(records, exercise, book, left_out) if fmt == "canvas" else
+                moodle_rows(records, exercise, book, left_out))
         name = "gradebook.csv" if fmt == "csv" else f"gradebook-{fmt}.csv"
-        folder.write(name, text)
+        with folder.stream(name) as fh:
+            write_csv(fh, rows)
         run.written.append(name)
         run.warnings += [f"{name}: left out {item}" for item in left_out]
     if options.gradescope:
         run.written.append("gradescope/")
     run.written.append(OVERVIEW)
-    view = overview_view(exercise, records, run)
-    folder.write(OVERVIEW, Templates(options.templates).render("overview.html.j2", view))
+    with folder.stream(OVERVIEW) as fh:
+        Templates(options.templates).stream("overview.html.j2", overview_view(exercise, records, run), fh)
 
 
 def _newest_mtime(files: Sequence[Path]) -> datetime:

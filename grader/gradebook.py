@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Iterable, Sequence
+from typing import IO, Iterable, Iterator, Sequence
 
 from .exercise import Exercise
 from .feedback import item_label, not_graded, sentence, short_feedback, shown
@@ -30,6 +30,7 @@ from .record import Record, item_columns
 from .result import Result
 
 FORMATS = ("csv", "canvas", "moodle")
+CREDITED = ("correct", "follow_through")
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,16 @@ def text_cell(value: str | None) -> str:
     return _FORMULA_LEAD.sub(lambda m: m.group(1) + "'", value or "")
 
 
-def _csv_text(rows: Iterable[Sequence[object]]) -> str:
-    out = io.StringIO()
+def write_csv(fh: IO[str], rows: Iterable[Sequence[object]]) -> None:
+    """Rows written as they come (a class of 50,000 is never one string in memory)."""
     # CRLF: the csv module quotes a field holding a character of the line terminator, so both
     # \r and \n inside a field are quoted (with "\n" alone, a lone \r would start a new row)
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    csv.writer(fh, lineterminator="\r\n").writerows(rows)
+
+
+def _csv_text(rows: Iterable[Sequence[object]]) -> str:
+    out = io.StringIO()
+    write_csv(out, rows)
     return out.getvalue()
 
 
@@ -73,29 +79,28 @@ def _status(record: Record) -> str:
     return f"superseded by {record.superseded_by}" if record.superseded_by else "graded"
 
 
-def plain_csv(records: Sequence[Record], exercise: Exercise) -> str:
-    """Every submission, superseded and ungradable ones included (said in ``status``)."""
+def plain_rows(records: Iterable[Record], exercise: Exercise) -> Iterator[list[object]]:
+    """Every submission, superseded and ungradable ones included (said in ``status``); an item
+    credited (correct or follow-through) has its full points, any other none."""
     columns = item_columns(exercise)
-    header = ["student", "name", "email", "submission", "score", "max_score", "percent", "status",
-              "late", "errors"] + [f"{layer}.{q}" if layer else q for layer, q in columns]
-    rows: list[list[object]] = [header]
+    most = [exercise.ask[quantity] for _, quantity in columns]
+    yield ["student", "name", "email", "submission", "score", "max_score", "percent", "status",
+           "late", "errors"] + [f"{layer}.{q}" if layer else q for layer, q in columns]
     for r in records:
         percent = decimal(100 * r.score / r.max_score, 1) if r.gradable and r.max_score else ""
-        rows.append([text_cell(r.identity.student), text_cell(r.identity.name), text_cell(r.identity.email),
-                     text_cell(r.submission), decimal(r.score) if r.gradable else "", decimal(r.max_score), percent,
-                     text_cell(_status(r)), "yes" if r.identity.late else "", text_cell("; ".join(r.errors))]
-                    + [decimal(p) if p is not None else "" for p in r.points])
-    return _csv_text(rows)
+        points = [decimal(m) if s in CREDITED else "0.00" if s else "" for s, m in zip(r.statuses, most)]
+        yield [text_cell(r.identity.student), text_cell(r.identity.name), text_cell(r.identity.email),
+               text_cell(r.submission), decimal(r.score) if r.gradable else "", decimal(r.max_score), percent,
+               text_cell(_status(r)), "yes" if r.identity.late else "", text_cell("; ".join(r.errors)), *points]
 
 
-def canvas_csv(records: Sequence[Record], exercise: Exercise, options: GradebookOptions
-               ) -> tuple[str, list[str]]:
-    """The Canvas import CSV, and the submissions left out (no Canvas user id in the name)."""
+def canvas_rows(records: Iterable[Record], exercise: Exercise, options: GradebookOptions,
+                left_out: list[str]) -> Iterator[list[object]]:
+    """The Canvas import; the submissions left out (no Canvas user id in the name) go to ``left_out``."""
     title = options.assignment_title or exercise.title
     column = f"{title} ({options.assignment_id})" if options.assignment_id else title
-    rows: list[list[object]] = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", text_cell(column)],
-                                ["    Points Possible", "", "", "", "", decimal(exercise.max_score)]]
-    left_out = []
+    yield ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", text_cell(column)]
+    yield ["    Points Possible", "", "", "", "", decimal(exercise.max_score)]
     for r in records:
         if r.superseded_by:
             continue
@@ -103,9 +108,8 @@ def canvas_csv(records: Sequence[Record], exercise: Exercise, options: Gradebook
             left_out.append(f"{r.submission}: no Canvas user id in the file name")
             continue
         # an ungradable submission leaves the Canvas grade untouched (empty cell)
-        rows.append([text_cell(r.identity.name or r.identity.student), text_cell(r.identity.canvas_id), "", "", "",
-                     decimal(r.score) if r.gradable else ""])
-    return _csv_text(rows), left_out
+        yield [text_cell(r.identity.name or r.identity.student), text_cell(r.identity.canvas_id), "", "", "",
+               decimal(r.score) if r.gradable else ""]
 
 
 MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
@@ -120,12 +124,11 @@ def moodle_date(when: datetime) -> str:
             f"{'AM' if when.hour < 12 else 'PM'}")
 
 
-def moodle_csv(records: Sequence[Record], exercise: Exercise, options: GradebookOptions
-               ) -> tuple[str, list[str]]:
-    """The offline grading worksheet, and the submissions left out (no participant id)."""
+def moodle_rows(records: Iterable[Record], exercise: Exercise, options: GradebookOptions,
+                left_out: list[str]) -> Iterator[list[object]]:
+    """The offline grading worksheet; the submissions left out (no participant id) go to ``left_out``."""
     when = moodle_date(options.graded_at or datetime.now())
-    rows: list[list[object]] = [MOODLE_HEADER]
-    left_out = []
+    yield MOODLE_HEADER
     for r in records:
         if r.superseded_by:
             continue
@@ -133,10 +136,23 @@ def moodle_csv(records: Sequence[Record], exercise: Exercise, options: Gradebook
         if not pid:
             left_out.append(f"{r.submission}: no Moodle participant id in the file name")
             continue
-        rows.append([f"Participant {pid}", text_cell(r.identity.name or r.identity.student),
-                     text_cell(r.identity.email), "Submitted for grading", decimal(r.score) if r.gradable else "",
-                     decimal(exercise.max_score), "Yes", "-", when, text_cell(r.comment)])
-    return _csv_text(rows), left_out
+        yield [f"Participant {pid}", text_cell(r.identity.name or r.identity.student), text_cell(r.identity.email),
+               "Submitted for grading", decimal(r.score) if r.gradable else "", decimal(exercise.max_score),
+               "Yes", "-", when, text_cell(r.comment)]
+
+
+def plain_csv(records: Sequence[Record], exercise: Exercise) -> str:
+    return _csv_text(plain_rows(records, exercise))
+
+
+def canvas_csv(records: Sequence[Record], exercise: Exercise, options: GradebookOptions) -> tuple[str, list[str]]:
+    left_out: list[str] = []
+    return _csv_text(canvas_rows(records, exercise, options, left_out)), left_out
+
+
+def moodle_csv(records: Sequence[Record], exercise: Exercise, options: GradebookOptions) -> tuple[str, list[str]]:
+    left_out: list[str] = []
+    return _csv_text(moodle_rows(records, exercise, options, left_out)), left_out
 
 
 def gradescope_results(result: Result, exercise: Exercise) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from .exercise import Exercise
 from .feedback import VERDICTS, framework_name, item_label, percent, points_text, quantity_label
@@ -143,6 +143,20 @@ def _student_row(r: Record) -> dict[str, Any]:
     }
 
 
+class StudentRows:
+    """The students table's rows, each made as the page is written: a class of 50,000 keeps
+    its records, never 50,000 rows of the page besides them."""
+
+    def __init__(self, records: Sequence[Record]):
+        self.records = records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (_student_row(r) for r in self.records)
+
+
 def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) -> dict[str, Any]:
     """Everything ``overview.html.j2`` shows, as strings, numbers, lists and flags."""
     counted = [r for r in records if r.counted]
@@ -150,7 +164,6 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
     mean = sum(shares, Fraction(0)) / len(shares) if shares else None
     median = (shares[len(shares) // 2] if len(shares) % 2 else
               (shares[len(shares) // 2 - 1] + shares[len(shares) // 2]) / 2) if shares else None
-    students = [_student_row(r) for r in records]
     mistakes = _mistake_rows(exercise, counted)
     ungradable = sum(1 for r in records if not r.gradable)
     return {
@@ -170,8 +183,8 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
         "histogram": histogram([int(100 * share // 1) for share in shares]),
         "items": _item_rows(exercise, counted),
         "mistakes": mistakes,
-        "students": students,
-        "ungradable": [s for s in students if not s["gradable"]],
+        "students": StudentRows(records),
+        "ungradable": [_student_row(r) for r in records if not r.gradable],
         "skipped": [{"path": p, "reason": why} for p, why in run.skipped],
         "warnings": list(run.warnings),
         "outputs": [{"name": name, "href": name if not name.endswith("/") else ""} for name in run.written

@@ -36,7 +36,6 @@ class Record:
     warnings: tuple[str, ...]
     source: str
     statuses: tuple[str | None, ...]
-    points: tuple[Fraction | None, ...]
     mistakes: tuple[str | None, ...]
     wrong: tuple[str | None, ...]       # incorrect answers (clipped), for the overview's "most common"
     comment: str                        # the short feedback for an LMS comment box, within reveal
@@ -61,7 +60,6 @@ def record_of(result: Result, columns: Sequence[Column]) -> Record:
         score=result.score, max_score=result.max_score, errors=result.errors, warnings=result.warnings,
         source=result.source,
         statuses=tuple(i.status if i else None for i in items),
-        points=tuple(i.points if i else None for i in items),
         mistakes=tuple(i.mistake if i else None for i in items),
         wrong=tuple(" ".join(i.answer.split())[:MAX_WRONG_ANSWER] if i and i.status == "incorrect" and i.answer
                     else None for i in items),

@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Iterator
 
 import jinja2
 from markupsafe import Markup
@@ -83,8 +83,15 @@ class Templates:
 
     def render(self, template: str, view: dict[str, Any]) -> str:
         """Render one template with a view; a missing or broken override is a GraderError."""
+        return "".join(self._pieces(template, view))
+
+    def stream(self, template: str, view: dict[str, Any], fh: IO[str]) -> None:
+        """Render one template into a file piece by piece (a class overview can be large)."""
+        fh.writelines(self._pieces(template, view))
+
+    def _pieces(self, template: str, view: dict[str, Any]) -> Iterator[str]:
         try:
-            return self.environment.get_template(template).render(view)
+            yield from self.environment.get_template(template).generate(view)
         except jinja2.TemplateNotFound as exc:
             raise GraderError(f"template '{exc.name}' not found", file=self.folder) from None
         except jinja2.TemplateSyntaxError as exc:

@@ -52,8 +52,8 @@ EXTRA_UNGRADABLE = {  # written by the fixture: name -> (student, reason)
 }
 SKIPPED = {"notes.txt": r"not a submission \(\.txt file\)", "model.py": r"not a submission \(\.py file\)",
            "README": r"not a submission \(no extension file\)"}
-IGNORED = [".ipynb_checkpoints/andersonemma-checkpoint.ipynb", "__MACOSX/._garciamaria.ipynb",
-           ".hidden.ipynb", "sub/.DS_Store"]
+HIDDEN = {".hidden.ipynb": r"a hidden file: not read \(rename it without the leading dot\)"}
+IGNORED = [".ipynb_checkpoints/andersonemma-checkpoint.ipynb", "__MACOSX/._garciamaria.ipynb", "sub/.DS_Store"]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def klass(tmp_path_factory) -> Path:
     shutil.copy(SAMPLES / "rossimarco_40118_880117_params_exercise.ipynb", folder / HOSTILE_NAME)
     for name in SKIPPED:
         (folder / name).write_text("not a submission\n")
-    for name in IGNORED:
+    for name in [*IGNORED, *HIDDEN]:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(SAMPLES / "andersonemma_40101_880100_params_exercise.ipynb", folder / name)
     stamp = 1_725_350_400  # fixed times: Moodle's "Last modified (grade)" is the newest input's
@@ -145,7 +145,7 @@ def test_cli_lists_what_it_could_not_grade(klass, tmp_path, capsys):
     for name in ("bakerharry_40127", "clarkisla", "dixontom", "ellisgrace", "wilsonava", "deep.ipynb",
                  "oversized.ipynb"):
         assert name in out
-    for name in SKIPPED:
+    for name in [*SKIPPED, *HIDDEN]:
         assert f"skipped {klass / name}" in out
     for name in IGNORED:
         assert name not in out
@@ -208,9 +208,9 @@ def test_discover_folders_globs_and_files(klass):
     files, skipped = discover([str(klass)])
     names = {p.name for p in files}
     assert names == set(SUBMISSIONS) | set(EXTRA_UNGRADABLE) | {HOSTILE_NAME}
-    assert {Path(p).name: why for p, why in skipped}.keys() == set(SKIPPED)
+    assert {Path(p).name: why for p, why in skipped}.keys() == set(SKIPPED) | set(HIDDEN)
     for path, why in skipped:
-        assert re.fullmatch(SKIPPED[Path(path).name], why)
+        assert re.fullmatch({**SKIPPED, **HIDDEN}[Path(path).name], why)
 
     files, skipped = discover([str(klass / "**" / "*.ipynb"), str(klass / "fosterben_40131_880131_answers.json")])
     names = [p.name for p in files]
