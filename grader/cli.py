@@ -38,6 +38,14 @@ class _UsageError(Exception):
     pass
 
 
+class _Terminated(BaseException):
+    """SIGTERM (a job scheduler, a CI timeout, kill): the run stops as after Ctrl-C, cleaning up."""
+
+
+def _on_terminate(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="grader", description=(
         "Grade the 'output shape and number of parameters per layer' exercise for Keras and PyTorch "
@@ -154,8 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return COMMANDS[args.command](args)
+    except _Terminated:
+        print("terminated", file=sys.stderr)
+        return 143
     except GraderError as exc:
-        print(f"error: {exc}" if not isinstance(exc, ExerciseErrors) else str(exc), file=sys.stderr)
+        from .report import neutralise
+        print(neutralise(f"error: {exc}" if not isinstance(exc, ExerciseErrors) else str(exc)), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -184,8 +196,14 @@ def _solve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .checking import check
 
-    submission = _single_submission(args.submission)
-    result = check(args.exercise, submission, student=args.student, templates_dir=args.templates)
+    try:
+        submission = _single_submission(args.submission)
+        result = check(args.exercise, submission, student=args.student, templates_dir=args.templates)
+    except GraderError as exc:
+        if args.gradescope:  # Gradescope shows "the autograder failed" without a results.json: always write one
+            from .gradebook import gradescope_failure
+            _write_text(args.gradescope, json.dumps(gradescope_failure(str(exc)), indent=1) + "\n")
+        raise
     # a console that cannot show ✓ (a Windows code page, PYTHONIOENCODING=ascii) gets \u2713, not a traceback
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
@@ -250,7 +268,13 @@ def _grade(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .batch import Options, ProgressBar, grade_class
+    from .report import neutralise
 
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_terminate)  # stop the workers and clear the staging folder
     formats = ("csv",) + tuple(f for f in dict.fromkeys(args.gradebook or ()) if f != "csv")
     options = Options(out=Path(args.out), jobs=args.jobs, gradebook=formats, gradescope=args.gradescope,
                       templates=args.templates, max_bytes=int(args.max_size * 1e6),
@@ -258,15 +282,16 @@ def _grade(args: argparse.Namespace) -> int:
     outcome = grade_class(args.exercise, args.paths, options, progress=ProgressBar())
     records = outcome.records
     bad = outcome.ungradable
+    # file names and messages come from submissions: escape sequences in them must not drive the terminal
     print(f"graded {len(records) - len(bad)} of {len(records)} submissions in {outcome.seconds:.1f} s"
           + (f"; {len(bad)} could not be graded (listed in the overview)" if bad else ""))
     for r in bad:
-        print(f"  {r.submission}: {'; '.join(r.errors)}")
+        print(neutralise(f"  {r.submission}: {'; '.join(r.errors)}"))
     for path, reason in outcome.skipped:
-        print(f"  skipped {path}: {reason}")
+        print(neutralise(f"  skipped {path}: {reason}"))
     for warning in outcome.warnings:
-        print(f"  warning: {warning}")
-    print(f"class overview: {Path(args.out) / 'index.html'}")
+        print(neutralise(f"  warning: {warning}"))
+    print(neutralise(f"class overview: {Path(args.out) / 'index.html'}"))
     return EXIT_OK
 
 

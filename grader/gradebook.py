@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import IO, Iterable, Iterator, Sequence
 
 from .exercise import Exercise
-from .feedback import item_label, not_graded, sentence, short_feedback, shown
+from .feedback import NOT_GRADED, item_label, not_graded, sentence, short_feedback, shown
 from .record import Record, item_columns
 from .result import Result
 
@@ -175,3 +175,10 @@ def gradescope_results(result: Result, exercise: Exercise) -> dict:
     if not result.gradable:
         out["output"] = sentence(not_graded(result))
     return out
+
+
+def gradescope_failure(message: str) -> dict:
+    """Gradescope's results.json when no submission could be graded at all (no file, several
+    files, a broken setup): score 0, and the reason, so that the student sees it."""
+    return {"score": 0.0, "output": sentence(f"{NOT_GRADED}: {message}"), "output_format": "text",
+            "visibility": "visible", "tests": []}

@@ -63,7 +63,9 @@ class OutputFolder:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.staging != self.out:
+        # a run stopped while publishing leaves its staging folder to the journal: the next run
+        # completes the moves (the outputs of one run, together)
+        if self.staging != self.out and not (self.out / JOURNAL).exists():
             shutil.rmtree(self.staging, ignore_errors=True)
         if self._lock is not None:
             self._lock.close()  # releases the lock
