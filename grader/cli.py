@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Callable, Sequence
 
@@ -130,11 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write a Jupyter notebook (nbformat 4.5) with the instructions, the model "
                                    "as code for reference and an answers table in a cell tagged 'answers'.",
                        epilog="examples:\n  grader notebook exercises/cnn-8x8x3.yaml -o cnn-8x8x3.ipynb\n"
-                              "  grader notebook exercises/cnn-8x8x3.yaml --solution -o solutions/cnn-8x8x3.ipynb")
+                              "  grader notebook exercises/cnn-8x8x3.yaml --solution --force -o solutions/cnn-8x8x3.ipynb")
     p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file")
     p.add_argument("--student", metavar="ID", help="this student's variant (exercises with variables)")
     p.add_argument("--solution", action="store_true", help="fill the answers table with the expected values")
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="the notebook to write (.ipynb)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     return parser
 
 
@@ -223,8 +225,6 @@ def _check(args: argparse.Namespace) -> int:
 
 def _single_submission(path: str) -> str:
     """A folder (Gradescope's /autograder/submission) stands for the one submission inside it."""
-    import os
-
     if not os.path.isdir(path):
         return path
     from .discovery import discover
@@ -300,7 +300,11 @@ def _notebook(args: argparse.Namespace) -> int:
     from .exercise import load_exercise
     from .notebooks import write_notebook
 
+    if not args.output.lower().endswith(".ipynb"):
+        raise GraderError("a notebook's file name ends in .ipynb (-o)", file=args.output)
     exercise = load_exercise(args.exercise, student=args.student)
+    if os.path.exists(args.output) and not args.force:
+        raise GraderError("the file exists; pass --force to overwrite it", file=args.output)
     try:
         write_notebook(exercise, args.output, solution=args.solution)
     except OSError as exc:

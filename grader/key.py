@@ -119,8 +119,9 @@ _COUNT_EXAMPLES = ((1216, "(3*3*2 + 1)*64"), (1632, "(5*5*2 + 1)*32"), (736, "(3
 _SHAPE_EXAMPLES = ((9, 9, 16), (7, 7, 32), (5, 5, 8), (11, 11, 3))
 
 
-def neutral_hints(exercise: Exercise) -> tuple[str, str]:
-    """How to write a count and a shape, with examples that are no value of this exercise."""
+def neutral_examples(exercise: Exercise) -> tuple[int, str, Shape]:
+    """A count, its working and a shape (channels last) to show how to write values: none of
+    them is a value of this exercise, so an example never gives an answer away."""
     solution = exercise.solution
     numbers = {solution.total_params, solution.trainable_params, solution.non_trainable_params}
     shapes: set[Shape] = set()
@@ -130,5 +131,11 @@ def neutral_hints(exercise: Exercise) -> tuple[str, str]:
                    to_layout(solved.output_shape, FIRST, LAST)}
     n, expression = next((c for c in _COUNT_EXAMPLES if c[0] not in numbers), _COUNT_EXAMPLES[-1])
     shape = next((c for c in _SHAPE_EXAMPLES if c not in shapes), _SHAPE_EXAMPLES[-1])
+    return n, expression, shape
+
+
+def neutral_hints(exercise: Exercise) -> tuple[str, str]:
+    """How to write a count and a shape, with examples that are no value of this exercise."""
+    n, expression, shape = neutral_examples(exercise)
     return (f"write it like {n}, {n:,} or {expression}",
             f"write it like {shape_text(shape)} or ({', '.join(map(str, shape))})")

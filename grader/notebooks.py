@@ -13,6 +13,8 @@ from typing import Any, Mapping
 from .engine import LayerSolution, Solution
 from .exercise import Exercise
 from .feedback import framework_name, number, shape_text
+from .key import neutral_examples
+from .layouts import LAST, FIRST, to_layout
 
 ANSWERS_TAG = "answers"
 
@@ -83,11 +85,18 @@ def _introduction(exercise: Exercise) -> str:
 def _answers_help(exercise: Exercise, solution: bool) -> str:
     if solution:
         return "## Answers\n\nThe expected answers, with the working of each parameter count."
-    order = "channels last" if exercise.framework == "keras" else "channels first, as PyTorch does"
+    n, expression, shape = neutral_examples(exercise)
+    if exercise.framework == "pytorch":
+        example, order = to_layout(shape, LAST, FIRST), "channels first, as PyTorch does: channels x height x width"
+    else:
+        example, order = shape, "channels last, as Keras does: height x width x channels"
+    if len(exercise.grading.layouts) > 1:
+        order += "; the other order is accepted too"
     return ("## Your answers\n\nFill in the table below (double-click it to edit). Write shapes "
-            f"without the batch dimension, e.g. `6x6x64` ({order}), and parameter counts as a number "
-            "(`1792`, `1,792`) or with your working (`(3*3*3+1)*64 = 1792`). Keep the layer names "
-            "and the cell's `answers` tag as they are: they are how your answers are found.")
+            f"without the batch dimension, e.g. `{shape_text(example)}` ({order}), and parameter counts as "
+            f"a number (`{n}`, `{n:,}`) or with your working (`{expression} = {n}`). Keep the layer names "
+            "and the cell's `answers` tag as they are: they are how your answers are found. Save the "
+            "notebook before you check it or hand it in: what is not saved is not read.")
 
 
 def answers_table(exercise: Exercise, solution: Solution | None = None) -> str:

@@ -20,11 +20,12 @@ from .conftest import EXERCISES, ROOT
 nbformat = pytest.importorskip("nbformat")
 
 EXERCISE_FILES = sorted(EXERCISES.glob("*.yaml"))  # whatever exists: teammates add exercises
+CNN_FILE = str(EXERCISES / "cnn-8x8x3.yaml")
 SOLUTIONS = ROOT / "solutions"
 
 
 def refresh_command(path: Path, exercise_id: str) -> str:
-    return f"grader notebook exercises/{path.name} --solution -o solutions/{exercise_id}.ipynb"
+    return f"grader notebook exercises/{path.name} --solution --force -o solutions/{exercise_id}.ipynb"
 
 
 def staleness(exercise_path: Path, notebook_path: Path) -> str | None:
@@ -84,7 +85,7 @@ def test_a_stale_solution_fails_with_the_refresh_command(tmp_path):
     stale.write_text((SOLUTIONS / "cnn-8x8x3.ipynb").read_text(encoding="utf-8").replace("1,792", "1,728"),
                      encoding="utf-8")
     assert staleness(path, stale) == ("cnn-8x8x3.ipynb is out of date; refresh it with: grader notebook "
-                                      "exercises/cnn-8x8x3.yaml --solution -o solutions/cnn-8x8x3.ipynb")
+                                      "exercises/cnn-8x8x3.yaml --solution --force -o solutions/cnn-8x8x3.ipynb")
     assert "write it with: grader notebook" in staleness(path, tmp_path / "missing.ipynb")
 
 
@@ -122,7 +123,31 @@ def test_cli_solution_equals_the_shipped_file(tmp_path):
     assert out.read_text(encoding="utf-8") == (SOLUTIONS / "cnn-8x8x3.ipynb").read_text(encoding="utf-8")
 
 
-CNN_FILE = str(EXERCISES / "cnn-8x8x3.yaml")
+def test_cli_refuses_to_overwrite_without_force_and_wants_ipynb(tmp_path, capsys):
+    out = tmp_path / "mine.ipynb"
+    out.write_text("a student's own work")
+    assert main(["notebook", CNN_FILE, "-o", str(out)]) == 2
+    assert "the file exists; pass --force to overwrite it" in capsys.readouterr().err
+    assert out.read_text() == "a student's own work"
+    assert main(["notebook", CNN_FILE, "-o", str(out), "--force"]) == 0 and out.read_text().startswith("{")
+    assert main(["notebook", CNN_FILE, "-o", str(tmp_path / "x.txt")]) == 2
+    assert "a notebook's file name ends in .ipynb" in capsys.readouterr().err
+    assert not (tmp_path / "x.txt").exists()
+
+
+@pytest.mark.parametrize("path", EXERCISE_FILES, ids=lambda p: p.stem)
+def test_the_examples_of_how_to_write_are_no_answer_and_in_the_frameworks_order(path):
+    """A student who follows the example is right about the format and learns no answer."""
+    import re
+
+    exercise = load_exercise(path)
+    help_text = student_notebook(exercise).cells[3].source
+    shape, count = re.search(r"e\.g\. `([^`]+)`", help_text).group(1), re.search(r"number \(`(\d+)`", help_text).group(1)
+    dims = tuple(parse_shape(shape).dims)
+    assert int(count) not in {s.params for s in exercise.solution.layers} | {exercise.solution.total_params}
+    assert not any(dims in {tuple(s.output_shape), tuple(reversed(s.output_shape))} for s in exercise.solution.layers)
+    channels = 16  # the example's channel count: first for PyTorch, last for Keras
+    assert (dims[0] if exercise.framework == "pytorch" else dims[-1]) == channels
 
 
 @pytest.mark.parametrize("argv, message", [
