@@ -69,6 +69,8 @@ REVEAL_NOTES = {
                "what was read from your submission.",
 }
 NOT_GRADED = "Not graded"
+#: the label of a mistake's working: worked out by the grader from the wrong answer
+PROBABLY_COMPUTED = "This is what you probably computed:"
 #: what a student whose submission could not be read should do
 NOT_GRADED_HELP = ("Fix the problem described above and hand the file in again; if the file looks right "
                    "to you, ask your instructor.")
@@ -206,7 +208,8 @@ def _notes(item: Item, reveal: str) -> Iterable[Note]:
     if reveal != "nothing" and item.mistake:
         yield Note("mistake", f"{item.mistake_title}.", item.explanation)
     if reveal == "answers" and item.working:
-        yield Note("working", "Your working:", item.working)
+        # the grader's reconstruction, not what the student wrote (their answer is shown beside it)
+        yield Note("working", PROBABLY_COMPUTED, item.working)
     if reveal != "nothing" and item.status == "follow_through":
         text = f"right given {item.basis or 'your earlier answers'}"
         if reveal == "answers" and item.own_formula:
