@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "  grader solve exercises/cnn-8x8x3.yaml --format json")
     p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file")
     p.add_argument("--format", choices=("table", "markdown", "json"), default="table",
-                   help="table (default), markdown (as in solutions/) or json (SPEC section 4)")
+                   help="table (default), markdown (as in solutions/) or json (the README's \"The JSON outputs\")")
     p.add_argument("--student", metavar="ID", help="solve this student's variant (exercises with variables)")
 
     p = sub.add_parser("check", help="grade one submission and print the feedback",
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("submission", metavar="SUBMISSION",
                    help="notebook, form export or answer file (or a folder holding exactly one)")
     p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text (default: a summary for the terminal) or json (SPEC section 4)")
+                   help="text (default: a summary for the terminal) or json (the README's \"The JSON outputs\")")
     p.add_argument("--html", metavar="FILE", help="also write the self-contained HTML report to FILE")
     p.add_argument("--student", metavar="ID",
                    help="the student (default: from the LMS file name); picks one row of a form export")

@@ -94,7 +94,8 @@ def test_imports_flow_one_way(low, high):
 
 def test_the_readme_names_every_module_once():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Development", 1)[1].split("\n## ", 1)[0]
+    # the stages' paragraphs describe each module once; the table after them may point to it again
+    section = readme.split("## Development", 1)[1].split("Where a change goes", 1)[0]
     for name, path in MODULES.items():
         if path.name == "__init__.py" and name != "grader.layers":
             continue

@@ -57,3 +57,23 @@ def test_every_layer_kind_is_in_the_supported_layers_table(framework):
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
 def test_every_mistake_code_is_explained(code):
     assert f"`{code}`" in README
+
+
+EXERCISES_README = (ROOT / "exercises" / "README.md").read_text(encoding="utf-8")
+
+
+def test_user_docs_point_to_the_repository_only():
+    """The README, --help and the exercise reference never send a user to files they do not have."""
+    parser = build_parser()
+    helps = [parser.format_help()] + [sub.format_help() for sub in next(
+        a for a in parser._actions if a.dest == "command").choices.values()]
+    for name, text in [("README.md", README), ("exercises/README.md", EXERCISES_README), *(("--help", h) for h in helps)]:
+        assert "SPEC" not in text and "shared/" not in text, name
+
+
+def test_the_exercise_reference_names_every_key_quantity_and_setting():
+    from grader.exercise import GRADING_KEYS, QUANTITIES, REVEALS, TOP_KEYS
+
+    for word in (*TOP_KEYS, *QUANTITIES, *GRADING_KEYS, *REVEALS):
+        assert f"`{word}`" in EXERCISES_README, word
+    assert "exercises/README.md" in README
