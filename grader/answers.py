@@ -44,6 +44,7 @@ class Answers:
     values: dict[Key, RawAnswer] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)   # extra or unmatched rows, kept for the report
     errors: list[str] = field(default_factory=list)  # problems with the whole submission
+    warnings: list[str] = field(default_factory=list)  # problems the report shows at the top (labels matching no layer)
 
     def get(self, layer: str | None, quantity: str) -> RawAnswer | None:
         return self.values.get((layer, quantity))

@@ -12,42 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..answers import RawAnswer
-from .labels import quantity_of
-from .matching import Row, normalize
-
-# Column roles a header names; quantities are grader.exercise's names, spelled as in
-# grader.readers.labels (one table of spellings for forms, answer files and notebooks).
-LAYER, TYPE, INDEX = "layer", "type", "index"
-
-_WORDS = {
-    LAYER: ("layer", "layers", "name", "layername", "layertype", "nameoflayer", "layernametype",
-            "layernames", "module", "layermodule"),
-    TYPE: ("type", "class", "kind", "layerclass", "layerkind"),
-    INDEX: ("", "no", "n", "nr", "num", "idx", "index", "i", "step", "number"),
-}
-_ROLE_OF = {word: role for role, words in _WORDS.items() for word in words}
-_NOT_ANSWER = re.compile(r"kernel|input|formula|working|comment|note|stride|filter|activation")
-
-
-@functools.lru_cache(maxsize=2048)  # a class writes the same few headers and keys
-def role_of(header: str) -> str | None:
-    """The role of a column or key named ``header``: layer, type, index or a quantity."""
-    text = clean_cell(header)
-    role = _ROLE_OF.get(normalize(text)) or quantity_of(text)
-    if role:
-        return role
-    text = text.lower()
-    if _NOT_ANSWER.search(text):
-        return None
-    if "trainable" in text:
-        return "non_trainable_params" if re.search(r"\bnon|\bnot\b", text) else "trainable_params"
-    for needle, role in (("param", "params"), ("shape", "output_shape"), ("size", "output_shape"),
-                         ("output", "output_shape"), ("mult", "macs"), ("layer", LAYER), ("name", LAYER),
-                         ("type", TYPE), ("class", TYPE)):
-        if needle in text:
-            return role
-    return None
-
+from .matching import Row
+from .vocabulary import HEADER_WORDS, INDEX, LAYER, MODEL_WORDS, PARAMS_AFTER, TYPE, role_of, total_of
 
 # -- cleaning cells ---------------------------------------------------------------------------
 
@@ -123,14 +89,12 @@ class Table:
         return LAYER in roles and any(r not in (None, LAYER, TYPE, INDEX) for r in roles)
 
 
-_HEADER_WORDS = ("param", "shape", "size", "output", "macs", "mult", "trainable", "weights")
-
-
 def mentions_header(text: str) -> bool:
     """A cheap test before looking for tables: a header names a quantity column.
     (Substring tests on the lowered text: a regex alternation is several times slower.)"""
     low = text.lower()
-    return any(word in low for word in _HEADER_WORDS)
+    return any(word in low for word in HEADER_WORDS)
+
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _RULE = re.compile(r"^[\s\-=:|+]*-[\s\-=:|+]*$")
 _DASH_SPLIT = re.compile(r"\s-(?=\s|$)")
@@ -364,13 +328,9 @@ def _row_parts(cells: tuple[str, ...], width: int, layer_col: int | None, type_c
 
 # -- totals written as prose ----------------------------------------------------------------
 
-_TOTAL_LINE = re.compile(
-    r"^[\W_]*total(?:\s+(?:number\s+of\s+)?(?:learnable\s+|trainable\s+)?(?:params|parameters|param\s*#?))?"
-    r"[*_\s]*[:=][*_\s]*(?P<value>.+?)\s*$", re.IGNORECASE)
-_TOTAL_PROSE = re.compile(
-    r"(?P<value>[\d(][\d\s'’,._+\-*/×x()=]*?)\s*(?:learnable\s+|trainable\s+)?param(?:eter)?s\b",
-    re.IGNORECASE)
-_TOTAL_WORD = re.compile(r"\b(total|sum|overall|altogether|network|model)\b", re.IGNORECASE)
+_TOTAL_LINE = re.compile(r"^[\W_]*(?P<label>[^\W\d_][\w #'-]*?)[*_\s]*[:=][*_\s]*(?P<value>.+?)\s*$")
+_TOTAL_PROSE = re.compile(r"(?P<value>[\d(][\d\s'’,._+\-*/×x()=]*?)\s*" + PARAMS_AFTER, re.IGNORECASE)
+_TOTAL_WORD = re.compile(MODEL_WORDS, re.IGNORECASE)
 _TAIL = re.compile(r"\s*(\([^()]*\)|learnable|trainable|parameters|params|in total|\.|[*_])\s*$",
                    re.IGNORECASE)
 
@@ -385,7 +345,7 @@ def total_line(text: str) -> str | None:
     if "|" in text:
         return None
     m = _TOTAL_LINE.match(text)
-    if m:
+    if m and total_of(m.group("label")) == "total_params":
         value = m.group("value")
         while True:
             shorter = _TAIL.sub("", value)

@@ -18,8 +18,8 @@ from ..answers import Answers, Identity, Key, RawAnswer
 from ..errors import SubmissionError
 from ..exercise import Exercise
 from . import markdown as md
-from .literals import CellProblem, mapping_rows, python_answers, yaml_answers
-from .matching import Row, assign_rows
+from .matching import Matched, Row, assign_rows
+from .structured import StructureProblem, load_python, load_yaml, walk
 from .summary import Summary, find_summaries, might_hold_summary, plain_text
 from .surrogates import clean_tree, may_hold_surrogates
 
@@ -39,6 +39,7 @@ def read_notebook(data: bytes, shown: str, exercise: Exercise, identity: Identit
         if found is not None and found.values:
             answers.source, answers.values = found.source, found.values
             answers.notes = problems + found.notes
+            answers.warnings = found.warnings
             return answers
         if found is not None:  # rows that matched no layer: say so, and look further
             problems.extend(found.notes)
@@ -172,9 +173,12 @@ class _Found:
     source: str
     values: dict[Key, RawAnswer] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
-    def add(self, values: dict[Key, RawAnswer], notes: list[str]) -> None:
+    def add(self, matched: Matched) -> None:
+        values, notes, warnings = matched
         self.notes.extend(notes)
+        self.warnings.extend(w for w in warnings if w not in self.warnings)
         if not self.values:  # the usual case, one answers cell: nothing can be answered twice
             self.values.update(values)
             return
@@ -196,15 +200,16 @@ def _from_tagged_cells(cells: list[Cell], exercise: Exercise, problems: list[str
             continue
         where = f"cell {cell.number}"
         try:
-            kind, values, notes = _read_tagged(cell, exercise, where)
-        except CellProblem as exc:
-            problems.append(f"{where} (tagged 'answers'): {exc}")
+            kind, matched = _read_tagged(cell, exercise, where)
+        except StructureProblem as exc:
+            line = f", line {exc.line}" if exc.line else ""
+            problems.append(f"{where} (tagged 'answers'){line}: {exc.message}")
             continue
-        if not values:
+        if not matched.values:
             problems.append(f"{where} is tagged 'answers' but holds no answer table, YAML mapping "
                             "or answers = {...}")
             continue
-        found.add(values, notes)
+        found.add(matched)
         kinds.append(f"{kind}, cell {cell.number}")
     if not found.values:
         return None
@@ -212,7 +217,7 @@ def _from_tagged_cells(cells: list[Cell], exercise: Exercise, problems: list[str
     return found
 
 
-def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict, list[str]]:
+def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, Matched]:
     text = cell.source
     if cell.kind == "code":
         return _read_tagged_code(cell, exercise, where)
@@ -220,64 +225,60 @@ def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict,
     read = [assign_rows(exercise, rows) for rows in (md.table_rows(t, where, lenient=True) for t in tables)
             if rows]
     if read:
-        values, notes = read[0]
-        if len(read) > 1:  # shapes in one table, parameters in another
-            merged = _Found(source="")
-            for more in read:
-                merged.add(*more)
-            values, notes = merged.values, merged.notes
-        if (None, "total_params") not in values:
-            values.update(_prose_totals(text, where))
-        if not values:
-            raise CellProblem("the answers table is empty: fill in its cells")
-        return "Markdown table", values, notes
+        merged = _Found(source="")
+        for more in read:  # shapes in one table, parameters in another
+            merged.add(more)
+        if (None, "total_params") not in merged.values:
+            merged.values.update(_prose_totals(text, where))
+        if not merged.values:
+            raise StructureProblem("the answers table is empty: fill in its cells")
+        return "Markdown table", Matched(merged.values, merged.notes, merged.warnings)
     block = _fenced_block(text)
     try:
-        data = yaml_answers(block if block is not None else text)
-    except CellProblem:
+        data = load_yaml(block if block is not None else text)
+    except StructureProblem:
         if tables:
             names = ", ".join(tables[0].header)
-            raise CellProblem(f"the table's header ({names}) names no output shape or params column") from None
+            raise StructureProblem(f"the table's header ({names}) names no output shape or params column") from None
         raise
-    if data is not None:
-        return ("YAML",) + _mapping_answers(data, exercise, where)
-    totals = _prose_totals(text, where)
-    return "Markdown", totals, []
+    if isinstance(data, (dict, list)):
+        return "YAML", _structured_answers(data, exercise, where)
+    return "Markdown", Matched(_prose_totals(text, where), [], [])
 
 
-def _read_tagged_code(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict, list[str]]:
+def _read_tagged_code(cell: Cell, exercise: Exercise, where: str) -> tuple[str, Matched]:
     """``answers = {...}``; else YAML typed into a code cell; else a summary it printed."""
     text = cell.source
-    problem: CellProblem | None = None
+    problem: StructureProblem | None = None
     try:
         data, kind = _python_answers(text), "Python dict"
-    except CellProblem as exc:
+    except StructureProblem as exc:
         problem = exc
         try:
-            data, kind = yaml_answers(text), "YAML"
-        except CellProblem:
+            data, kind = load_yaml(text), "YAML"
+        except StructureProblem:
             data = None
-    if data is not None:
-        values, notes = _mapping_answers(data, exercise, where)
-        if values:
-            return kind, values, notes
+    if isinstance(data, (dict, list)):
+        matched = _structured_answers(data, exercise, where)
+        if matched.values:
+            return kind, matched
     summary = _summary_in(cell, exercise)
     if summary is not None:
         return summary
-    raise problem or CellProblem("no 'answers = {...}' assignment of a dict in this code cell")
+    raise problem or StructureProblem("no 'answers = {...}' assignment of a dict in this code cell")
 
 
 # The students who fill in the same template the same way (all right, say) hand in the same
 # cell: parsed once. The data is shared between those calls, so it is only read.
-_python_answers = functools.lru_cache(maxsize=1024)(python_answers)
+_python_answers = functools.lru_cache(maxsize=1024)(load_python)
 
 
-def _mapping_answers(data: Any, exercise: Exercise, where: str) -> tuple[dict, list[str]]:
-    rows, totals, notes = mapping_rows(data, where)
-    values, more = assign_rows(exercise, rows)
-    for quantity, raw in totals.items():
+def _structured_answers(data: Any, exercise: Exercise, where: str) -> Matched:
+    found = walk(data, exercise, where)
+    values, notes, warnings = assign_rows(exercise, found.rows)
+    for quantity, raw in found.totals.items():
         values.setdefault((None, quantity), raw)
-    return values, notes + more
+    return Matched(values, found.notes + notes, warnings)
 
 
 def _fenced_block(text: str) -> str | None:
@@ -317,12 +318,12 @@ def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> 
         return None
     cell, rows = chosen
     found = _Found(source=f"Markdown table, cell {cell.number}")
-    found.add(*assign_rows(exercise, rows))
+    found.add(assign_rows(exercise, rows))
     totals = _prose_totals(cell.source, f"cell {cell.number}")
     following = next((c for c in cells if c.number > cell.number), None)
     if not totals and following is not None and following.kind == "markdown":
         totals = _prose_totals(following.source, f"cell {following.number}")
-    found.add(totals, [])
+    found.add(Matched(totals, [], []))
     if others:
         others.sort()
         found.notes.append("answer tables in cell" + ("s " if len(others) > 1 else " ")
@@ -340,11 +341,13 @@ def _from_summaries(cells: list[Cell], exercise: Exercise, problems: list[str]) 
                 last = (cell, found)
     if last is None:
         return None
-    cell, (kind, values, notes) = last
-    return _Found(source=f"{kind}, cell {cell.number}", values=values, notes=notes)
+    cell, (kind, matched) = last
+    found = _Found(source=f"{kind}, cell {cell.number}")
+    found.add(matched)
+    return found
 
 
-def _summary_in(cell: Cell, exercise: Exercise) -> tuple[str, dict, list[str]] | None:
+def _summary_in(cell: Cell, exercise: Exercise) -> tuple[str, Matched] | None:
     """The last model summary printed by a code cell, matched by order and kind."""
     text = output_text(cell.outputs)
     if not text:
@@ -352,10 +355,10 @@ def _summary_in(cell: Cell, exercise: Exercise) -> tuple[str, dict, list[str]] |
     summary = _last_summary(text, f"cell {cell.number}")
     if summary is None:
         return None
-    values, notes = assign_rows(exercise, summary.rows, by_name=False)
+    matched = assign_rows(exercise, summary.rows, by_name=False)
     for quantity, raw in summary.totals.items():
-        values.setdefault((None, quantity), raw)
-    return f"{summary.style} summary", values, notes
+        matched.values.setdefault((None, quantity), raw)
+    return f"{summary.style} summary", matched
 
 
 @functools.lru_cache(maxsize=1024)  # students who ran the same model printed the same summary

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..answers import RawAnswer
 from .matching import Row
+from .vocabulary import total_of
 
 KERAS2, KERAS3, TORCHINFO = "Keras 2", "Keras 3", "torchinfo"
 
@@ -223,15 +224,20 @@ def _torchinfo(lines: list[str], i: int) -> tuple[list[_Entry], int]:
 
 # -- totals and rows --------------------------------------------------------------------------
 
-_TOTALS = (("non-trainable params", "total_non_trainable_params"),
-           ("trainable params", "total_trainable_params"),
-           ("total params", "total_params"))
-_TOTAL_VALUE = re.compile(r"params:\s*(?P<value>--|[\d][\d,.' _]*\d|\d)", re.IGNORECASE)
+_TOTAL_LINE = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z -]*?)\s*:\s*(?P<value>--|\d[\d,.' _]*\d|\d)")
+
+
+def _total_line(line: str) -> tuple[str, str] | None:
+    """``Total params: 79,261 (309.61 KB)`` -> (``total_params``, ``79,261``)."""
+    m = _TOTAL_LINE.match(line)
+    if m is None:
+        return None
+    quantity = total_of(m.group("label"))
+    return (quantity, m.group("value").strip()) if quantity else None
 
 
 def _is_totals_line(line: str) -> bool:
-    low = line.strip().lower()
-    return any(low.startswith(label) for label, _ in _TOTALS)
+    return _total_line(line) is not None
 
 
 def _totals(lines: list[str], k: int, summary: Summary, where: str) -> int:
@@ -242,14 +248,10 @@ def _totals(lines: list[str], k: int, summary: Summary, where: str) -> int:
         line = lines[n].strip()
         if "Layer" in line and "Param" in line:
             break
-        low = line.lower()
-        for label, quantity in _TOTALS:
-            if low.startswith(label):
-                m = _TOTAL_VALUE.search(line)
-                if m and quantity not in summary.totals:
-                    summary.totals[quantity] = RawAnswer(m.group("value").strip(), f"{where}, '{line}'")
-                    last = n + 1
-                break
+        found = _total_line(line)
+        if found and found[0] not in summary.totals:
+            summary.totals[found[0]] = RawAnswer(found[1], f"{where}, '{line}'")
+            last = n + 1
     return last
 
 
