@@ -1,5 +1,6 @@
 """Printed model summaries in notebook outputs: Keras 2 (``_``/``=`` ruled), Keras 3
-(box-drawn, names wrapped over two lines) and torchinfo tables, read into rows of raw text.
+(box-drawn, names wrapped over two lines), torchinfo and torchsummary tables (``Conv2d-1
+[-1, 64, 6, 6]  1,792``), read into rows of raw text.
 
 Rows carry the printed class name (``Row.type``) so that they can be matched to the
 exercise's layers by order and kind; Keras numbers layer names per session, so the names
@@ -15,7 +16,7 @@ from ..answers import RawAnswer
 from .matching import Row
 from .vocabulary import total_of
 
-KERAS2, KERAS3, TORCHINFO = "Keras 2", "Keras 3", "torchinfo"
+KERAS2, KERAS3, TORCHINFO, TORCHSUMMARY = "Keras 2", "Keras 3", "torchinfo", "torchsummary"
 
 _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _TAG = re.compile(r"<[^>]*>")
@@ -79,6 +80,8 @@ def _parse_at(lines: list[str], i: int, where: str) -> tuple[Summary, int] | Non
         style, (entries, end) = KERAS3, _keras3(lines, i)
     elif "depth-idx" in line:
         style, (entries, end) = TORCHINFO, _torchinfo(lines, i)
+    elif "Output Shape" in line and _is_torchsummary(lines, i):
+        style, (entries, end) = TORCHSUMMARY, _torchsummary(lines, i)
     elif "Output Shape" in line:
         style, (entries, end) = KERAS2, _keras2(lines, i)
     else:
@@ -220,6 +223,38 @@ def _torchinfo(lines: list[str], i: int) -> tuple[list[_Entry], int]:
     leaves = [e for n, e in enumerate(entries)
               if e.depth > 0 and not (n + 1 < len(entries) and entries[n + 1].depth > e.depth)]
     return leaves, k
+
+
+# -- torchsummary -----------------------------------------------------------------------------
+
+_TS_ROW = re.compile(r"^\s*(?P<type>[A-Za-z_][\w.]*)-(?P<n>\d+)\s+(?P<shape>\[[^\]]*\](?:,\s*\[[^\]]*\])*)"
+                     r"\s+(?P<params>[\d,]+)\s*$")
+
+
+def _is_torchsummary(lines: list[str], i: int) -> bool:
+    """``Layer (type)  Output Shape  Param #`` over ``=`` and ``Conv2d-1  [-1, 64, 6, 6]  1,792``
+    rows (torchsummary right-aligns its columns: Keras 2's column positions do not hold)."""
+    k = i + 1
+    while k < len(lines) and (not lines[k].strip() or lines[k].lstrip().startswith("=")):
+        k += 1
+    return k < len(lines) and _TS_ROW.match(lines[k]) is not None
+
+
+def _torchsummary(lines: list[str], i: int) -> tuple[list[_Entry], int]:
+    entries: list[_Entry] = []
+    k = i + 1
+    while k < len(lines) and (not lines[k].strip() or lines[k].lstrip().startswith("=")):
+        k += 1
+    while k < len(lines):
+        m = _TS_ROW.match(lines[k])
+        if m is None:
+            break
+        entries.append(_Entry(name=[f"{m.group('type')}-{m.group('n')} ({m.group('type')})"],
+                              shape=[m.group("shape")], params=m.group("params")))
+        k += 1
+    while k < len(lines) and lines[k].lstrip().startswith("="):
+        k += 1
+    return entries, k
 
 
 # -- totals and rows --------------------------------------------------------------------------
