@@ -10,10 +10,12 @@ import functools
 import html
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 from ..answers import RawAnswer
 from .matching import Row
-from .vocabulary import HEADER_WORDS, INDEX, LAYER, MODEL_WORDS, PARAMS_AFTER, TYPE, role_of, total_of
+from .vocabulary import (HEADER_WORDS, INDEX, LAYER, MODEL_WORDS, PARAMS_AFTER, TYPE, dimension_of, role_of,
+                         total_of)
 
 # -- cleaning cells ---------------------------------------------------------------------------
 
@@ -104,7 +106,10 @@ _LEADING_INDEX = re.compile(r"^\d+[.):]?\s+(?=\S)")
 
 
 def find_tables(text: str) -> list[Table]:
-    """Every table in a Markdown text whose header could name answer columns."""
+    """Every table in a Markdown text whose header could name answer columns (HTML
+    ``<table>`` elements too: Markdown cells may hold them, pandas displays them)."""
+    if "<table" in text.lower():
+        return html_tables(text)
     lines = text.split("\n")
     tables: list[Table] = []
     i = 0
@@ -273,6 +278,62 @@ def _fit(cells: list[str], width: int, style: str) -> list[str]:
     return cells + [""] * (width - len(cells))
 
 
+class _HtmlTables(HTMLParser):
+    """Cells of every ``<table>``: ``th`` and ``td`` text, rows in order (no nesting)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.row = []
+            self.tables[-1].append(self.row)
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+        elif tag == "br" and self.cell is not None:
+            self.cell.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None and self.row is not None:
+            self.row.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "tr":
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+MAX_HTML_CELLS = 10_000  # an answers table has a few dozen
+
+
+def html_tables(text: str) -> list[Table]:
+    """The tables of an HTML text (a Markdown cell's, or pandas' ``DataFrame`` display)."""
+    parser = _HtmlTables()
+    try:
+        parser.feed(text[:1_000_000])
+        parser.close()
+    except (AssertionError, ValueError):  # html.parser gives up on some broken markup
+        pass
+    tables = []
+    for rows in parser.tables:
+        rows = [r for r in rows if r][:MAX_HTML_CELLS]
+        if len(rows) < 2:
+            continue
+        header = [clean_cell(c) for c in rows[0]]
+        table = Table(header=header, style="html")
+        table.rows = [tuple(clean_cell(c) for c in r) for r in rows[1:]]
+        table.lines = list(range(2, len(rows) + 1))
+        tables.append(table)
+    return tables
+
+
 # -- rows -------------------------------------------------------------------------------------
 
 _NAME_TYPE = re.compile(r"^(?P<name>[^()\s]+)\s*\((?P<type>[A-Za-z_][A-Za-z0-9_.]*)\)?$")
@@ -280,30 +341,65 @@ _NAME_TYPE = re.compile(r"^(?P<name>[^()\s]+)\s*\((?P<type>[A-Za-z_][A-Za-z0-9_.
 
 def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
     """The rows of a table as :class:`Row` objects. ``lenient`` (a cell tagged ``answers``)
-    takes the first unnamed column as the layer column when no header names one."""
+    takes the first unnamed column as the layer column when no header names one. A shape
+    split over ``H | W | C`` (or ``C | H | W``) columns is read as one shape, in their order."""
     roles = table.roles
+    dims = [i for i, role in enumerate(roles) if role is None and dimension_of(table.header[i])]
+    if len(dims) < 2 or "output_shape" in roles:
+        dims = []
     layer_col = roles.index(LAYER) if LAYER in roles else None
     if layer_col is None:
-        if not lenient:
-            return []
-        layer_col = next((i for i, r in enumerate(roles) if r is None),
+        if not lenient and not dims:
+            return transposed_rows(table, where)
+        layer_col = next((i for i, r in enumerate(roles) if r is None and i not in dims),
                          roles.index(INDEX) if INDEX in roles else None)
     type_col = roles.index(TYPE) if TYPE in roles else None
     quantity_cols = {}
     for i, role in enumerate(roles):
         if role not in (None, LAYER, TYPE, INDEX) and role not in quantity_cols:
             quantity_cols[role] = i
-    if not quantity_cols:
-        return []
+    if not quantity_cols and not dims:
+        return transposed_rows(table, where)
     rows: list[Row] = []
     columns = tuple(quantity_cols.items())
     for number, cells in enumerate(table.rows, 1):  # cells are clean_cell'ed: stripped
         label, kind, filled = _row_parts(cells, len(roles), layer_col, type_col, columns)
-        if not label and not filled:
+        shape = _joined_shape(cells, dims) if dims else ""
+        if not label and not filled and not shape:
             continue
         label = label or f"row {number}"
         place = f"{where}, row '{label}'"
-        rows.append(Row(label, {q: RawAnswer(v, place) for q, v in filled}, kind or None))
+        row = Row(label, {q: RawAnswer(v, place) for q, v in filled}, kind or None)
+        if shape:
+            row.cells["output_shape"] = RawAnswer(shape, place)
+        rows.append(row)
+    return rows
+
+
+def _joined_shape(cells: tuple[str, ...], dims: list[int]) -> str:
+    """``6 | 6 | 64`` -> ``(6, 6, 64)``; empty and dash cells left out (a Dense row fills one)."""
+    parts = [cells[i].strip() for i in dims if i < len(cells) and cells[i].strip().strip("-–—") != ""]
+    return "" if not parts else parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+
+def transposed_rows(table: Table, where: str) -> list[Row]:
+    """A table with the layers as columns: ``| | conv1 | pool1 |`` over ``| Output shape |
+    6x6x64 | 3x3x64 |`` and ``| Params | 1792 | 0 |``."""
+    if len(table.header) < 2 or not table.rows:
+        return []
+    quantities = [(role_of(cells[0]) if cells else None, cells) for cells in table.rows]
+    quantities = [(q, cells) for q, cells in quantities if q not in (None, LAYER, TYPE, INDEX)]
+    if not quantities:
+        return []
+    rows: list[Row] = []
+    for j, label in enumerate(table.header[1:], 1):
+        label = label.strip()
+        if not label:
+            continue
+        place = f"{where}, column '{label}'"
+        cells = {q: RawAnswer(row[j], place) for q, row in quantities if j < len(row) and row[j]}
+        if cells:
+            rows.append(Row(label, cells))
     return rows
 
 

@@ -8,6 +8,7 @@ are only labels. Printed output shapes include the batch dimension, which is rem
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -294,20 +295,27 @@ _NAME_TYPE = re.compile(r"^(?P<name>.*?)\s*\((?P<type>[A-Za-z_][\w.]*)(?:\)|…|
 
 
 def _row(entry: _Entry, style: str, where: str) -> Row:
-    name = _join_name(entry.name)
-    kind = None
-    m = _NAME_TYPE.match(name)
-    if m:
-        name, kind = m.group("name").strip() or m.group("type"), m.group("type")
-    shape = without_batch(" ".join(entry.shape) if style == KERAS3 else "".join(entry.shape))
-    params = entry.params.strip()
+    name, kind, shape, params = _row_texts(tuple(entry.name), tuple(entry.shape), entry.params, style)
     place = f"{where}, row '{name}'"
     cells = {}
     if shape:
         cells["output_shape"] = RawAnswer(shape, place)
     if params:
         cells["params"] = RawAnswer(params, place)
-    return Row(label=name, cells=cells, type=complete_type(kind) if kind else None)
+    return Row(label=name, cells=cells, type=kind)
+
+
+@functools.lru_cache(maxsize=16384)  # the students who ran the same model printed the same rows
+def _row_texts(names: tuple[str, ...], shapes: tuple[str, ...], params: str, style: str
+               ) -> tuple[str, str | None, str, str]:
+    """A printed row's name, class, shape without the batch, and parameter count."""
+    name = _join_name(list(names))
+    kind = None
+    m = _NAME_TYPE.match(name)
+    if m:
+        name, kind = m.group("name").strip() or m.group("type"), complete_type(m.group("type"))
+    shape = without_batch(" ".join(shapes) if style == KERAS3 else "".join(shapes))
+    return name, kind, shape, params.strip()
 
 
 def _join_name(parts: list[str]) -> str:
