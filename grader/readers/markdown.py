@@ -22,7 +22,7 @@ from .vocabulary import (HEADER_WORDS, INDEX, LAYER, MODEL_WORDS, PARAMS_AFTER, 
 _WRAPPERS = ("**", "__", "`", "*", "_")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_COMMENT_WORD = re.compile(r"[A-Za-z]{3,}")
+_COMMENT_WORD = re.compile(r"(?!x+(?![A-Za-z]))[A-Za-z]{3,}")  # words, not x for times
 
 
 @functools.lru_cache(maxsize=8192)  # students of a class write the same answers
