@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..answers import RawAnswer
 from .matching import Row
-from .vocabulary import LayerLookup, default_type, is_type_word, role_of
+from .vocabulary import LayerLookup, default_type, is_type_word, role_of, total_of
 
 # -- values in a line ---------------------------------------------------------------------------
 
@@ -25,6 +25,7 @@ _SHAPE = re.compile(r"""(?<![\w+\-*/.^])(?:
     torch\.Size\(\s*\[[^\]]*\]\s*\)
   | [\[(]\s*(?:None|none|null|-1|\?|[0-9]+)(?:\s*,\s*(?:None|none|null|-1|\?|[0-9]+))+\s*,?\s*[\])]
   | [\[(]\s*[0-9]+\s*,\s*[\])]
+  | \[\s*[0-9]+\s*\]
   | \[\s*[0-9]+(?:\s+[0-9]+)+\s*\]
   | [0-9]+\s*@\s*[0-9]+\s*[x×]\s*[0-9]+
   | \(?[0-9]+(?:\s*[x×✕]\s*[0-9]+)+\)?
@@ -33,14 +34,22 @@ _SHAPE = re.compile(r"""(?<![\w+\-*/.^])(?:
 _SHAPE_WORDS = re.compile(r"(output\s*shape|out\s*shape|output\s*size|shape|size|dimensions?|dims|feature\s*maps?"
                           r"|outputs?|gives|->|→|⟶|=>)\s*[:=]?\s*$", re.I)
 _PARAM_WORDS = re.compile(r"param(?:eter)?s?\b|param\s*#|weights", re.I)
-_FIELD = re.compile(r"\s*(?:[;|\t]|,(?=\s+(?![0-9]{3}(?![0-9])))|\s-\s|\s—\s|\s–\s|\s{3,}|\band\b|\bwith\b)\s*")
+_FIELD = re.compile(r"\s*(?:[;|\t]|,(?=\s)|\s-\s|\s—\s|\s–\s|\s{3,}|\band\b|\bwith\b)\s*")
 _DIGIT = re.compile(r"[0-9]")
+_GROUPED = re.compile(r"[0-9]{1,3}([ ,'])[0-9]{3}(?:\1[0-9]{3})*")
+_QUANTITY_LINE = re.compile(r"^\W*(?:output\s*(?:shape|size|dim\w*)|out\s*shape|shape|size|dimensions?|feature\s*maps"
+                            r"|param(?:eter)?s?|param\s*#|weights|number\s+of\s+param\w*)\s*[:=]", re.I)
+_PAIR = re.compile(r"\s*([0-9]+)[,;]?\s+([0-9][0-9,' ]*)\s*")
 
 
-def line_cells(text: str) -> dict[str, str]:
+def line_cells(text: str, total: bool = False) -> dict[str, str]:
     """The raw shape and count a line gives after its label: ``output (6, 6, 64), params =
     1792`` -> ``{output_shape: (6, 6, 64), params: params = 1792}``."""
     cells: dict[str, str] = {}
+    pair = _PAIR.fullmatch(text)
+    # 'flatten 128 0', as print() writes a 1-D shape and a count; but 'Total: 79 261' is one number
+    if pair and not (total and _GROUPED.fullmatch(text.strip())):
+        return {"output_shape": pair.group(1), "params": pair.group(2).strip()}
     shapes = list(_SHAPE.finditer(text))
     if shapes:
         chosen = next((m for m in shapes if _SHAPE_WORDS.search(text[:m.start()])), shapes[-1])
@@ -50,7 +59,7 @@ def line_cells(text: str) -> dict[str, str]:
         rest = " ; ".join(pieces)
     else:
         rest = text
-    fields = [f.strip(" .:=") for f in _FIELD.split(rest) if f and _DIGIT.search(f)]
+    fields = [f.strip(" .:=,;") for f in _FIELD.split(rest) if f and _DIGIT.search(f)]
     fields = [f for f in fields if not _only_working(f)]
     counted = [f for f in fields if _PARAM_WORDS.search(f)]
     if "output_shape" not in cells:  # a 1-D shape is a bare number: 'flatten: 128, 0 params', 'output 516'
@@ -59,7 +68,8 @@ def line_cells(text: str) -> dict[str, str]:
         if not sized and len(fields) >= 2 and _last_number(fields[0]) and fields[0] not in counted:
             sized = fields[:1]
         if sized:
-            cells["output_shape"] = sized[0]
+            number = _last_number(sized[0])
+            cells["output_shape"] = number if number and re.search(r"[A-Za-z]", sized[0]) else sized[0]
             fields = [f for f in fields if f is not sized[0]]
     if counted:
         cells["params"] = counted[0]
@@ -84,9 +94,10 @@ def _only_working(field: str) -> bool:
 _BULLET = re.compile(r"^\s*(?:>\s*)*(?:[-*+•·▪◦]\s+|\(?[0-9]{1,2}[.)]\s+|\(?[a-h][.)]\s+|#+\s*)?")
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _SEPARATOR = re.compile(r"^\s*(?:\((?P<type>[A-Za-z_]\w*)\))?\s*(?::|->|→|⟶|=>|=|\||—|–|-(?=\s))\s*")
-_TOKEN = re.compile(r"^(?:layer\s+)?(?P<label>[A-Za-z_][\w.\-]*(?:\s[0-9]+)?)", re.I)
+_TOKEN = re.compile(r"^(?:layer\s+)?(?P<label>[A-Za-z_][\w.\-]*(?:\s[0-9]{1,2}(?![0-9',.]|\s[0-9]))?)", re.I)
 _QUOTED = re.compile(r"""^\(?\s*(['"])(?P<label>[^'"]{1,40})\1\s*,\s*(?P<rest>.*?)\)?\s*$""")
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s+(?P<h>.+?)\s*#*|\*\*(?P<b>[^*]{1,40})\*\*\s*:?)\s*$")
+_WORDY = re.compile(r"(?!None\b|torch\b|Size\b|params?\b|parameters\b)\b[A-Za-z]{2,}")
 _VALUE_START = re.compile(r"^\s*(?:[\[(0-9]|torch\.Size)")
 
 
@@ -104,8 +115,12 @@ def statements(text: str, lookup: LayerLookup) -> list[Statement]:
     """Every line of ``text`` that gives a layer's answers (in order)."""
     found: list[Statement] = []
     heading: tuple[str, bool] | None = None
-    for number, raw in enumerate(text.split("\n"), 1):
-        if not raw.strip():
+    fenced = False
+    for number, raw in _sentences(text):
+        if raw.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced  # code shown in Markdown is the teacher's or the model's, not answers
+            continue
+        if fenced or not raw.strip() or _CODE.search(raw):
             continue
         line = _EMPHASIS.sub("", raw).strip()
         head = _HEADING.match(raw.strip())
@@ -118,19 +133,37 @@ def statements(text: str, lookup: LayerLookup) -> list[Statement]:
                 if cells:
                     found.append(Statement(label[0], cells, number, label[1]))
                 continue
+        if heading is not None and _QUANTITY_LINE.match(_BULLET.sub("", line, count=1)):
+            cells = line_cells(_BULLET.sub("", line))
+            if cells:
+                found.append(Statement(heading[0], cells, number, heading[1]))
+            continue
         labelled = _labelled(line, lookup)
         if labelled is not None:
             label, named, rest = labelled
-            cells = line_cells(rest)
+            cells = line_cells(rest, total=total_of(label) is not None)
             if cells:
                 found.append(Statement(label, cells, number, named))
                 heading = None
                 continue
-        if heading is not None and _DIGIT.search(line):
-            cells = line_cells(_BULLET.sub("", line))
-            if cells:
-                found.append(Statement(heading[0], cells, number, heading[1]))
     return found
+
+
+_QUANTITY_PHRASE = re.compile(r"\boutput\s+(?:shapes?|sizes?|dimensions?)\b", re.I)  # not the layer 'output'
+_EXAMPLE = re.compile(r"\be\.g\.|\bfor example\b|\bhint\b|\bsuch as\b", re.I)
+_STANDALONE = re.compile(r"(?<![\w.])[0-9]")
+_CODE = re.compile(r"[A-Za-z_]\(|\bname\s*=|^\s*(?:import|from|model|x)\b.*=|^\s*>>>")
+_SENTENCE_END = re.compile(r"(?<=[a-z)][.!?])\s+(?=[A-Z])")
+
+
+def _sentences(text: str):
+    """(line number, text) of each line, and of each sentence of a line of prose."""
+    for number, line in enumerate(text.split("\n"), 1):
+        if ". " in line and not line.lstrip().startswith(("#", "|")):
+            for sentence in _SENTENCE_END.split(line):
+                yield number, sentence
+        else:
+            yield number, line
 
 
 def _heading_label(title: str, lookup: LayerLookup) -> tuple[str, bool] | None:
@@ -154,8 +187,9 @@ def _labelled(line: str, lookup: LayerLookup) -> tuple[str, bool, str] | None:
     if name:
         start = body.casefold().index(name.casefold()) if name.casefold() in body.casefold() else 0
         rest = body[start + len(name):]
-        rest = _SEPARATOR.sub("", rest, count=1)
-        return name, True, rest
+        sep = _SEPARATOR.match(rest)
+        if sep or (_VALUE_START.match(rest) and not _WORDY.search(rest)):
+            return name, True, rest[sep.end():] if sep else rest
     m = _TOKEN.match(body)
     if m and role_of(m.group("label")) is None:  # 'Params: 1792' under a heading is no label
         label = m.group("label")
@@ -163,12 +197,14 @@ def _labelled(line: str, lookup: LayerLookup) -> tuple[str, bool, str] | None:
         sep = _SEPARATOR.match(after)
         if sep:
             return label, False, after[sep.end():]
-        if _VALUE_START.match(after) and (default_type(label) is not None or is_type_word(label)
-                                          or lookup.find(label) is not None):
+        if _VALUE_START.match(after) and not _WORDY.search(after) and (default_type(label) is not None or is_type_word(label)
+                                          or lookup.find(label) is not None or total_of(label)):
             return label, lookup.find(label) is not None, after
-    name = _name_in(body, lookup, start_only=False)
-    if name:
-        return name, True, body
+    name = _name_in(_QUANTITY_PHRASE.sub(" ", body), lookup, start_only=False)
+    if name and "?" not in body and not _EXAMPLE.search(body):
+        cells = line_cells(body)
+        if len(cells) == 2 and _STANDALONE.search(cells["params"]):  # a sentence: both answers, or none
+            return name, True, body
     return None
 
 

@@ -361,18 +361,25 @@ def _from_text(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _F
     texts = [(c.number, c.kind, c.source) for c in cells if not c.answers and c.kind in ("markdown", "raw", "code")
              and c.source.strip()]
     texts = [(n, k, t) for n, k, t in texts if k != "code" or "#" in t]
+    pasted = None
+    for number, kind, text in reversed(texts):
+        if kind == "markdown":
+            pasted = written.pasted_summary(number, text, exercise)
+            if pasted is not None:
+                texts = [t for t in texts if t[0] != number]
+                break
     chosen = written.from_cells(texts, exercise)
-    if chosen is None:
-        for number, kind, text in reversed(texts):
-            if kind == "markdown":
-                chosen = written.pasted_summary(number, text, exercise)
-                if chosen is not None:
-                    break
+    if chosen is None or (pasted is not None and _last_cell(pasted[0]) > _last_cell(chosen[0])):
+        chosen = pasted  # the later of the two: students answer below the teacher's text
     if chosen is None:
         return None
     found = _Found(source=chosen[0])
     found.add(chosen[1])
     return found
+
+
+def _last_cell(source: str) -> int:
+    return int(re.findall(r"[0-9]+", source)[-1])
 
 
 def _from_printed(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
@@ -427,7 +434,7 @@ def _totals_differ(found: _Found, cells: list[Cell]) -> bool:
             lines = [text] if isinstance(text, str) else text if isinstance(text, list) else ()
             for line in lines:
                 if isinstance(line, str) and "Total params" in line:
-                    printed = _PRINTED_TOTAL.findall(line)[-1:] or printed
+                    printed = _PRINTED_TOTAL.findall(plain_text(line))[-1:] or printed
     if printed is None:
         return False
     written = found.values.get((None, "total_params"))

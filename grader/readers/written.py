@@ -133,8 +133,8 @@ def dataframe_table(text: str) -> md.Table | None:
     """pandas' plain-text display: columns told apart by the blank gutters they share
     (a header may touch its neighbour: ``layer output_shape  params``)."""
     lines = [line.rstrip() for line in text.split("\n") if line.strip()]
-    if len(lines) < 2 or len(lines) > 2000 or not md.mentions_header(lines[0]):
-        return None
+    if len(lines) < 2 or len(lines) > 2000 or not md.mentions_header(lines[0]) or re.search(r"[0-9:=]", lines[0]):
+        return None  # a DataFrame's header holds column names only
     width = max(map(len, lines))
     used = [False] * width
     for line in lines:
