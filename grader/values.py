@@ -17,7 +17,8 @@ from .errors import AnswerFormatError
 MAX_TEXT = 1000          # characters in one answer, prose included
 MAX_EXPRESSION = 300     # characters in one arithmetic expression
 MAX_DEPTH = 20           # nesting of parentheses
-LIMIT = 10 ** 15         # every number, intermediate and result stays below this
+MAX_DIGITS = 30          # digits of one number: more than any model has (issue 9: 10**15 and more are read)
+LIMIT = 10 ** MAX_DIGITS  # every number, intermediate and result stays below this
 MAX_DIMS = 16            # dimensions in one shape
 
 COUNT_HINT = "write it like 1792, 1,792 or (3*3*3 + 1)*64"
@@ -67,8 +68,10 @@ _TABLE = str.maketrans({
     **dict.fromkeys("→⟶➔➜⇾", "->"),
     **dict.fromkeys("⇒⟹", "=>"),
     **{chr(0xFF10 + d): str(d) for d in range(10)},
-    "（": "(", "）": ")", "［": "[", "］": "]", "，": ",", "＝": "=", "＋": "+", "≈": "=",
+    "（": "(", "）": ")", "［": "[", "］": "]", "，": ",", "＝": "=", "＋": "+", "≃": "≈", "∼": "~",
 })
+# Check marks and emoji beside an answer (**66,564** ✔️): not part of it
+_EMOJI = re.compile("[\u2600-\u27bf\u2b50\u2b55\ufe0f\u20e3\U0001F000-\U0001FAFF]+")
 _LATEX = re.compile(r"\\(?:times|cdot|div|left|right|[,;:! ]|text|mathrm|quad)|\{,\}|[${}]")
 _LATEX_REPLACEMENTS = {"\\times": "x", "\\cdot": "*", "\\div": "/", "{,}": ","}
 _WRAPPERS = "'\"*_"
@@ -77,6 +80,8 @@ _WRAPPERS = "'\"*_"
 def _normalize(text: str, unwrap: bool = True) -> str:
     """One spelling for what people type: ASCII operators, plain spaces, no markup around."""
     t = text.translate(_TABLE)
+    if not t.isascii():
+        t = _EMOJI.sub(" ", t)
     # LaTeX math loses its markup; template braces ({{ 7*7 }}) are no math and stay, unreadable
     if ("\\" in t or "$" in t or "{" in t) and "{{" not in t and "}}" not in t:
         t = _LATEX.sub(_latex, t)
@@ -328,8 +333,14 @@ def _runs(text: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- counts
-_PLAIN = re.compile(r"[0-9]{1,15}")
-_GROUPED = re.compile(r"[1-9][0-9]{0,2}([,'_. ])[0-9]{3}(?:\1[0-9]{3}){0,3}")
+_PLAIN = re.compile(r"[0-9]{1,30}")
+_GROUPED = re.compile(r"[1-9][0-9]{0,2}([,'_. ])[0-9]{3}(?:\1[0-9]{3}){0,9}")
+# 1.792e3, 8.320e+03: exact, read as the whole number they are (issue 11)
+_SCIENTIFIC = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)[eE]([+-]?[0-9]{1,3})(?![\w.])")
+# 1.8k, ~79k, ≈8,300, approx. 8300: approximate, and the exact count is asked
+_APPROXIMATE = re.compile(r"^[^0-9]*[~≈]|\b(?:approx(?:imately|\.)?|roughly|circa|ca\.)(?!\w)|"
+                          r"[0-9]\s*(?:[kKM]|thousand|million)(?![\w'])", re.I)
+APPROXIMATE = "it is approximate, and the exact number is asked"
 _DASHES = re.compile(r"-{1,3}")
 _BULLET = re.compile(r"^\s*-\s+(?=[0-9(])")
 _ZERO_WORDS = frozenset({"zero", "no params", "no parameters"})
@@ -361,6 +372,11 @@ def _count(text) -> ParsedCount:
         return ParsedCount(_check(int(t.translate(_STRIP_SEPARATORS))), None, None)
     if _DASHES.fullmatch(t) or t.lower() in _ZERO_WORDS:
         return ParsedCount(0, None, None)
+    if _approximate(t):
+        raise _Unreadable(APPROXIMATE)
+    t = t.replace("≈", "=").replace("~", "=")  # (3*3*3+1)*64 ≈ 1792: working, then its result
+    if "e" in t or "E" in t:
+        t = _SCIENTIFIC.sub(_exact, t)
     t = t.replace("->", "=").replace("=>", "=")
     runs = _runs(t)
     with_digits = [i for i, run in enumerate(runs) if _DIGIT.search(run)]
@@ -371,6 +387,27 @@ def _count(text) -> ParsedCount:
     if with_digits[-1] != chosen:
         raise _Unreadable("more than one number")
     return _stated_count(runs[chosen]) if stated else _plain_count(runs[chosen])
+
+
+def _approximate(t: str) -> bool:
+    """``~79k``, ``≈8,300``, ``1.8k``, ``approx. 8300`` (a remark in parentheses aside)."""
+    if not any(c in t for c in "~≈kKM") and "appro" not in t and "ca." not in t and not (
+            "rough" in t or "circa" in t or "thousand" in t or "million" in t):
+        return False
+    main = _drop_remarks(t, _breaks(t)) if "(" in t else t
+    return _APPROXIMATE.search(main.replace("->", "").replace("=>", "")) is not None
+
+
+def _exact(m: re.Match) -> str:
+    """A number in scientific notation written out (1.792e3 -> 1792); 1.7925e3 stays a
+    decimal (1792.5), which a count cannot be."""
+    exponent = int(m.group(2))
+    if exponent > MAX_DIGITS:
+        raise _Unreadable(_TOO_LARGE)
+    value = Fraction(m.group(1)) * Fraction(10) ** exponent
+    if value.denominator == 1:
+        return str(value.numerator)
+    raise _Unreadable(f"counts are whole numbers, and this is {_show(value)}")
 
 
 def _strip_run(run: str) -> str:
@@ -425,34 +462,52 @@ def _whole(value) -> int:
 
 # ---------------------------------------------------------------------------- shapes
 _INT = r"[0-9]+"
-_BATCH = r"(?:none|null|\?|batch(?:_size)?|bs|n|b)"
+_BATCH = r"(?:none|null|\?|batch(?:_size)?|bs|n|b|-1)"
 # One of the spellings, then prose that has no other number outside a parenthesised remark.
 _SHAPE = re.compile(rf"""(?:
     (?P<seq>[(\[]\s*(?:{_BATCH}\s*,\s*)?(?P<items>{_INT}(?:\s*,\s*{_INT})*)?\s*,?\s*[)\]])
   | (?P<grouped>[1-9][0-9]{{0,2}}(?P<sep>[,'_. ])[0-9]{{3}}(?:(?P=sep)[0-9]{{3}})*)
-  | (?:{_BATCH}\s*[x*]\s*)?(?P<times>{_INT}(?:\s*[x*]\s*{_INT})*)
+  | (?:{_BATCH}\s*[x*]\s*)?(?P<times>{_INT}(?:\s*(?:[x*]|by)\s*{_INT})*)
   | (?P<commas>{_INT}(?:\s*,\s*{_INT})+)
+  | (?P<numpy>\[\s*{_INT}(?:\s+{_INT})+\s*\])
+  | (?P<maps>{_INT})\s*@\s*(?P<plane>{_INT}(?:\s*[x*]\s*{_INT})*)
   )(?:$|[^\w])[^0-9(\[]*(?:[(\[].*)?""", re.X | re.I | re.S)
 _LABEL = re.compile(r"^[^\W\d_][\w .#/-]*:\s*")
 _TORCH_SIZE = re.compile(r"^torch\.size\s*\((.*)\)$", re.I | re.S)
-_SPLIT_DIMS = re.compile(r"[^0-9]+")
+_DIGITS = re.compile(r"[0-9]+")
 _PLAIN_TIMES = re.compile(r"[0-9]{1,12}(?:x[0-9]{1,12}){0,15}")
 
 
-def parse_shape(text: str) -> ParsedShape:
-    """An output shape as a student wrote it; raises AnswerFormatError saying how to write it."""
+def parse_shape(text: str, expected_rank: int | None = None, *, layout: str | None = None) -> ParsedShape:
+    """An output shape as a student wrote it; raises AnswerFormatError saying how to write it.
+
+    ``expected_rank``: the true shape's number of dimensions (without the batch). A shape
+    written with one more, whose first is 1 (``torch.Size([1, 64, 6, 6])``, ``[1, 516]``:
+    what printing ``x.shape`` after one sample gives), is read without it; ``-1`` and
+    ``None`` are always the batch. ``layout``: where to put the channels of a shape whose
+    notation names them (``6@28x28``, LeNet's maps@height×width): ``channels_last`` gives
+    (28, 28, 6); otherwise (6, 28, 28), as written.
+    """
     if isinstance(text, str):
         plain = text.strip()
         if _PLAIN_TIMES.fullmatch(plain):  # 6x6x64 and 128, kept fast
-            return ParsedShape(tuple(map(int, plain.split("x"))), plain)
+            dims = tuple(map(int, plain.split("x")))
+            return ParsedShape(_without_batch(dims, expected_rank), plain)
     try:
-        return ParsedShape(_shape(text), text.strip())
+        dims = _shape(text, layout)
     except _Unreadable as why:
         reason = f": {why}" if str(why) else ""
         raise AnswerFormatError(f"cannot read {_quote(text)} as a shape{reason}; {SHAPE_HINT}") from None
+    return ParsedShape(_without_batch(dims, expected_rank), text.strip())
 
 
-def _shape(text) -> tuple[int, ...]:
+def _without_batch(dims: tuple[int, ...], expected_rank: int | None) -> tuple[int, ...]:
+    if expected_rank is not None and len(dims) == expected_rank + 1 and dims[0] == 1:
+        return dims[1:]
+    return dims
+
+
+def _shape(text, layout: str | None = None) -> tuple[int, ...]:
     if not isinstance(text, str) or not text.strip():
         raise _Unreadable("it is empty")
     if len(text) > MAX_TEXT:
@@ -467,10 +522,14 @@ def _shape(text) -> tuple[int, ...]:
         raise _Unreadable("")
     if m.group("grouped"):
         return (_dim(m.group("grouped").translate(_STRIP_SEPARATORS)),)
-    dims = m.group("items") or m.group("times") or m.group("commas")
+    if m.group("maps"):
+        plane = tuple(_dim(d) for d in _DIGITS.findall(m.group("plane")))
+        maps = _dim(m.group("maps"))
+        return plane + (maps,) if layout == "channels_last" else (maps,) + plane
+    dims = m.group("items") or m.group("times") or m.group("commas") or m.group("numpy")
     if not dims:
         raise _Unreadable("no dimensions")
-    values = tuple(_dim(d) for d in _SPLIT_DIMS.split(dims))
+    values = tuple(_dim(d) for d in _DIGITS.findall(dims))
     if len(values) > MAX_DIMS:
         raise _Unreadable(f"more than {MAX_DIMS} dimensions")
     return values
@@ -488,7 +547,7 @@ def _answer_part(t: str) -> str:
 
 
 def _dim(digits: str) -> int:
-    if len(digits) > 15 or int(digits) >= LIMIT:
+    if len(digits) > MAX_DIGITS or int(digits) >= LIMIT:
         raise _Unreadable("a dimension is too large")
     return int(digits)
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from grader.errors import SubmissionError
 from grader.exercise import load_exercise, load_exercise_text
 from grader.readers.forms import detect_tool, read_form
-from grader.readers.labels import question_key, strict_key
+from grader.readers.vocabulary import question_key, strict_key
 from grader.readers.sheets import decode_text, parse_times, sniff_delimiter
 
 from .conftest import EXERCISES, ROOT

@@ -4,15 +4,14 @@ checked through grader.values against the values a person reads in them."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from grader.answers import Identity
 from grader.errors import SubmissionError
 from grader.exercise import load_exercise, load_exercise_text
-from grader.readers.literals import CellProblem, mapping_rows, python_answers, yaml_answers
-from grader.readers.markdown import clean_cell, find_tables, role_of, table_rows, total_line
+from grader.readers.markdown import clean_cell, find_tables, table_rows, total_line
+from grader.readers.vocabulary import role_of
 from grader.readers.notebook import NOTHING_FOUND, read_notebook
 from grader.values import parse_count, parse_shape
 
@@ -84,10 +83,10 @@ RAW = [
     ("tagged-markdown.ipynb", ("pool1", "output_shape"), "3 × 3 × 64", "cell 5, row 'pool1'"),
     ("tagged-markdown.ipynb", ("pool2", "params"), "-", "cell 5, row 'pool2'"),
     ("tagged-markdown.ipynb", (None, "total_params"), "79'197", "cell 5, row 'total'"),
-    ("tagged-yaml.ipynb", ("out", "params"), "2.585", "cell 3, key 'out.params'"),
-    ("tagged-yaml.ipynb", ("conv2", "output_shape"), "(3, 3, 128)", "cell 3, key 'conv2.output_shape'"),
-    ("tagged-python.ipynb", ("conv1", "params"), "(3*3*3 + 1) * 64", "cell 3, key 'conv1.params'"),
-    ("tagged-python.ipynb", (None, "total_params"), "1_792 + 8_320 + 66_564 + 2_585", "cell 3, key 'total'"),
+    ("tagged-yaml.ipynb", ("out", "params"), "2.585", "cell 3, line 10 ('out.params')"),
+    ("tagged-yaml.ipynb", ("conv2", "output_shape"), "(3, 3, 128)", "cell 3, line 5 ('conv2.output_shape')"),
+    ("tagged-python.ipynb", ("conv1", "params"), "(3*3*3 + 1) * 64", "cell 3, line 4 ('conv1.params')"),
+    ("tagged-python.ipynb", (None, "total_params"), "1_792 + 8_320 + 66_564 + 2_585", "cell 3, line 11 ('total')"),
     ("untagged-origin.ipynb", ("conv1", "output_shape"), "(8-(3-1))=6 -> 64x6x6", "cell 9, row 'conv2d1'"),
     ("untagged-origin.ipynb", ("conv1", "params"), "(3* 3* 3+1)* 64  =  1'792", "cell 9, row 'conv2d1'"),
     ("untagged-origin.ipynb", (None, "total_params"), "1'792 + 8'320 + 66'564 + 2'585 = 79'261",
@@ -172,7 +171,7 @@ def test_a_broken_tagged_cell_falls_back_to_a_summary_and_notes_why():
                                                                                     outputs=summary)),
                             "x.ipynb", CNN, WHO)
     assert answers.source == "Keras 3 summary, cell 2"
-    assert answers.notes == ["cell 1 (tagged 'answers'): Python syntax error on line 1: '{' was never closed"]
+    assert answers.notes == ["cell 1 (tagged 'answers'), line 1: Python syntax error: '{' was never closed"]
     assert parsed(answers) == truth(CNN, summary=True)
 
 
@@ -250,70 +249,6 @@ def test_dash_and_aligned_tables_of_the_origin_notebook():
     rows = table_rows(tables[1], "cell 1")
     assert [(r.label, r.cells["output_shape"].text, r.cells["params"].text) for r in rows][1:3] == [
         ("conv2d1", "(28-(5-1))=24 -> 32x24x24", "(5* 5* 1+1)* 32   =     832"), ("maxpool1", "32x12x12", "0")]
-
-
-# -- Python and YAML answers ------------------------------------------------------------------
-
-@pytest.mark.parametrize("source, data", [
-    ("answers = {'conv1': {'params': 1792}}", {"conv1": {"params": "1792"}}),
-    ("x = 1\nother = {'a': 1}\nanswers = dict(conv1=dict(params=1_792))", {"conv1": {"params": "1_792"}}),
-    ("%matplotlib inline\n!pip list\nanswers: dict = {'c': [6, 6, 64], 'd': -1.790}", {"c": ["6", "6", "64"],
-                                                                                       "d": "-1.790"}),
-    ("answers = {'c': {'params': x * 2}}", {"c": {"params": "x * 2"}}),
-    ("print('no dict here')", None),
-])
-def test_python_answers_are_literals_or_source_text(source, data):
-    assert python_answers(source) == data
-
-
-@pytest.mark.parametrize("source, message", [
-    ("answers = {", "Python syntax error on line 1"), ("x" * 200_000, "over 100,000 characters"),
-])
-def test_python_problems(source, message):
-    with pytest.raises(CellProblem, match=message):
-        python_answers(source)
-
-
-def test_yaml_keeps_numbers_as_written_and_reports_errors_with_a_line():
-    assert yaml_answers("a: 1.790\nb: 1_792\nc: null\nd: [6, 6, 64]") == {"a": "1.790", "b": "1_792", "c": None,
-                                                                          "d": ["6", "6", "64"]}
-    assert yaml_answers("just text") is None
-    with pytest.raises(CellProblem, match="YAML error on line 2"):
-        yaml_answers("a: [1,\nb: }")
-
-
-def test_a_yaml_alias_bomb_is_walked_within_a_budget():
-    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-        for p, c in zip("abcdefgh", "bcdefghi"))
-    start = time.perf_counter()
-    rows, totals, notes = mapping_rows(yaml_answers(bomb), "cell 1")
-    assert time.perf_counter() - start < 5  # a bound on the walk, not a benchmark
-    assert all(cell.text == "(a nested list)" for row in rows for cell in row.cells.values())
-
-
-@pytest.mark.parametrize("data, cells", [
-    ({"conv1": {"output_shape": "6x6x64", "params": 1792}},
-     {("conv1", "output_shape"): "6x6x64", ("conv1", "params"): "1792"}),
-    ({"conv1.params": "1792", "conv1 output shape": "6x6x64", "fc_params": "5"},
-     {("conv1", "params"): "1792", ("conv1", "output_shape"): "6x6x64", ("fc", "params"): "5"}),
-    ({"params": {"conv1": 1792, "total": 79261}}, {("conv1", "params"): "1792", (None, "total_params"): "79261"}),
-    ([{"layer": "conv1", "shape": [6, 6, 64], "params": "1,792"}],
-     {("conv1", "output_shape"): "(6, 6, 64)", ("conv1", "params"): "1,792"}),
-    ({"answers": {"conv1": ["6x6x64", "1792"], "Total params": "79,261"}},
-     {("conv1", "output_shape"): "6x6x64", ("conv1", "params"): "1792", (None, "total_params"): "79,261"}),
-])
-def test_mapping_styles(data, cells):
-    rows, totals, notes = mapping_rows(data, "cell 1")
-    found = {(row.label, q): raw.text for row in rows for q, raw in row.cells.items()}
-    found.update({(None, q): raw.text for q, raw in totals.items()})
-    assert (found, notes) == (cells, [])
-
-
-def test_a_key_that_names_nothing_is_noted():
-    rows, totals, notes = mapping_rows({"student": "s123"}, "cell 4")
-    assert notes == ["cell 4: key 'student' names no layer quantity (write e.g. student: "
-                     "{output_shape: ..., params: ...}) and was not read"]
 
 
 def test_a_variant_exercise_reads_its_own_layer_names():

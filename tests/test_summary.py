@@ -1,5 +1,5 @@
 """Printed model summaries (grader.readers.summary) against golden notebooks produced by the
-real tools in a Jupyter kernel (tests/fixtures/summaries/generate.py): Keras 3 and torchinfo,
+real tools in a Jupyter kernel (tests/fixtures/summaries/generate.py): Keras 3, torchinfo, torchsummary
 and TensorFlow's Keras 2.6 (cells cut short; the origin notebook's rows), 2.8 (cells wrapped,
 totals with commas) and 2.15 (wrapped, totals with memory sizes)."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from grader.answers import Identity
 from grader.exercise import load_exercise, load_exercise_text
 from grader.readers.notebook import output_text, read_notebook
-from grader.readers.summary import KERAS2, KERAS3, TORCHINFO, complete_type, find_summaries, plain_text, \
+from grader.readers.summary import KERAS2, KERAS3, TORCHINFO, TORCHSUMMARY, complete_type, find_summaries, plain_text, \
     without_batch
 from grader.values import parse_count, parse_shape
 
@@ -28,6 +28,7 @@ FIXTURES = [  # fixture, style
     *[(name, KERAS2) for name in KERAS2_FIXTURES],
     ("keras3-cnn-8x8x3", KERAS3), ("keras3-long-names", KERAS3), ("keras3-functional", KERAS3),
     ("torchinfo-cnn", TORCHINFO), ("torchinfo-columns", TORCHINFO), ("torchinfo-nested", TORCHINFO),
+    ("torchsummary-cnn", TORCHSUMMARY), ("torchsummary-lenet5", TORCHSUMMARY),
 ]
 
 

@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from ..answers import Answers, Identity, Key, RawAnswer
 from ..errors import SubmissionError
 from ..exercise import Exercise, LAYER_QUANTITIES, MODEL_QUANTITIES
-from .labels import model_quantity_of, question_key, quantity_of
-from .matching import normalize
+from .vocabulary import lookup_of, normalize, question_key, quantity_of, total_of
 from .sheets import parse_times, read_sheet
 
 TOOLS = {"google": "Google Forms", "microsoft": "Microsoft Forms", "moodle": "Moodle quiz",
@@ -209,17 +208,17 @@ def _explicit_columns(titles: list[str], exercise: Exercise, plan: _Plan) -> dic
 
 def mapped_key(title: str, target: str, exercise: Exercise) -> Key:
     """The key of an exercise's ``form: columns`` target ``<layer>.<quantity>`` or ``total_params``."""
-    model = target if target in MODEL_QUANTITIES else model_quantity_of(target)
+    model = target if target in MODEL_QUANTITIES else total_of(target)
     if model and "." not in target:
         return (None, model)
     layer, _, quantity = target.rpartition(".")
-    names = {normalize(n): n for n in exercise.layer_names}
+    name = lookup_of(exercise).find(layer)
     quantity = quantity if quantity in LAYER_QUANTITIES else quantity_of(quantity)
-    if normalize(layer) not in names or quantity is None:
+    if name is None or quantity is None:
         raise SubmissionError(f"the exercise maps form column '{title}' to '{target}', which is not "
                               "'<layer>.<quantity>' with a layer of the exercise "
                               f"({', '.join(exercise.layer_names)}) or 'total_params'", file=exercise.path)
-    return (names[normalize(layer)], quantity)
+    return (name, quantity)
 
 
 def _per_row_maps(plan: _Plan, body: list[list[str]], exercise: Exercise) -> bool:

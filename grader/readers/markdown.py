@@ -10,51 +10,19 @@ import functools
 import html
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 from ..answers import RawAnswer
-from .labels import quantity_of
-from .matching import Row, normalize
-
-# Column roles a header names; quantities are grader.exercise's names, spelled as in
-# grader.readers.labels (one table of spellings for forms, answer files and notebooks).
-LAYER, TYPE, INDEX = "layer", "type", "index"
-
-_WORDS = {
-    LAYER: ("layer", "layers", "name", "layername", "layertype", "nameoflayer", "layernametype",
-            "layernames", "module", "layermodule"),
-    TYPE: ("type", "class", "kind", "layerclass", "layerkind"),
-    INDEX: ("", "no", "n", "nr", "num", "idx", "index", "i", "step", "number"),
-}
-_ROLE_OF = {word: role for role, words in _WORDS.items() for word in words}
-_NOT_ANSWER = re.compile(r"kernel|input|formula|working|comment|note|stride|filter|activation")
-
-
-@functools.lru_cache(maxsize=2048)  # a class writes the same few headers and keys
-def role_of(header: str) -> str | None:
-    """The role of a column or key named ``header``: layer, type, index or a quantity."""
-    text = clean_cell(header)
-    role = _ROLE_OF.get(normalize(text)) or quantity_of(text)
-    if role:
-        return role
-    text = text.lower()
-    if _NOT_ANSWER.search(text):
-        return None
-    if "trainable" in text:
-        return "non_trainable_params" if re.search(r"\bnon|\bnot\b", text) else "trainable_params"
-    for needle, role in (("param", "params"), ("shape", "output_shape"), ("size", "output_shape"),
-                         ("output", "output_shape"), ("mult", "macs"), ("layer", LAYER), ("name", LAYER),
-                         ("type", TYPE), ("class", TYPE)):
-        if needle in text:
-            return role
-    return None
-
+from .matching import Row
+from .vocabulary import (HEADER_WORDS, INDEX, LAYER, MODEL_WORDS, PARAMS_AFTER, TYPE, dimension_of, role_of,
+                         total_of)
 
 # -- cleaning cells ---------------------------------------------------------------------------
 
 _WRAPPERS = ("**", "__", "`", "*", "_")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_COMMENT_WORD = re.compile(r"[A-Za-z]{3,}")
+_COMMENT_WORD = re.compile(r"(?!x+(?![A-Za-z]))[A-Za-z]{3,}")  # words, not x for times
 
 
 @functools.lru_cache(maxsize=8192)  # students of a class write the same answers
@@ -123,14 +91,12 @@ class Table:
         return LAYER in roles and any(r not in (None, LAYER, TYPE, INDEX) for r in roles)
 
 
-_HEADER_WORDS = ("param", "shape", "size", "output", "macs", "mult", "trainable", "weights")
-
-
 def mentions_header(text: str) -> bool:
     """A cheap test before looking for tables: a header names a quantity column.
     (Substring tests on the lowered text: a regex alternation is several times slower.)"""
     low = text.lower()
-    return any(word in low for word in _HEADER_WORDS)
+    return any(word in low for word in HEADER_WORDS)
+
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _RULE = re.compile(r"^[\s\-=:|+]*-[\s\-=:|+]*$")
 _DASH_SPLIT = re.compile(r"\s-(?=\s|$)")
@@ -140,7 +106,10 @@ _LEADING_INDEX = re.compile(r"^\d+[.):]?\s+(?=\S)")
 
 
 def find_tables(text: str) -> list[Table]:
-    """Every table in a Markdown text whose header could name answer columns."""
+    """Every table in a Markdown text whose header could name answer columns (HTML
+    ``<table>`` elements too: Markdown cells may hold them, pandas displays them)."""
+    if "<table" in text.lower():
+        return html_tables(text)
     lines = text.split("\n")
     tables: list[Table] = []
     i = 0
@@ -309,6 +278,62 @@ def _fit(cells: list[str], width: int, style: str) -> list[str]:
     return cells + [""] * (width - len(cells))
 
 
+class _HtmlTables(HTMLParser):
+    """Cells of every ``<table>``: ``th`` and ``td`` text, rows in order (no nesting)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.row = []
+            self.tables[-1].append(self.row)
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+        elif tag == "br" and self.cell is not None:
+            self.cell.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None and self.row is not None:
+            self.row.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "tr":
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+MAX_HTML_CELLS = 10_000  # an answers table has a few dozen
+
+
+def html_tables(text: str) -> list[Table]:
+    """The tables of an HTML text (a Markdown cell's, or pandas' ``DataFrame`` display)."""
+    parser = _HtmlTables()
+    try:
+        parser.feed(text[:1_000_000])
+        parser.close()
+    except (AssertionError, ValueError):  # html.parser gives up on some broken markup
+        pass
+    tables = []
+    for rows in parser.tables:
+        rows = [r for r in rows if r][:MAX_HTML_CELLS]
+        if len(rows) < 2:
+            continue
+        header = [clean_cell(c) for c in rows[0]]
+        table = Table(header=header, style="html")
+        table.rows = [tuple(clean_cell(c) for c in r) for r in rows[1:]]
+        table.lines = list(range(2, len(rows) + 1))
+        tables.append(table)
+    return tables
+
+
 # -- rows -------------------------------------------------------------------------------------
 
 _NAME_TYPE = re.compile(r"^(?P<name>[^()\s]+)\s*\((?P<type>[A-Za-z_][A-Za-z0-9_.]*)\)?$")
@@ -316,30 +341,65 @@ _NAME_TYPE = re.compile(r"^(?P<name>[^()\s]+)\s*\((?P<type>[A-Za-z_][A-Za-z0-9_.
 
 def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
     """The rows of a table as :class:`Row` objects. ``lenient`` (a cell tagged ``answers``)
-    takes the first unnamed column as the layer column when no header names one."""
+    takes the first unnamed column as the layer column when no header names one. A shape
+    split over ``H | W | C`` (or ``C | H | W``) columns is read as one shape, in their order."""
     roles = table.roles
+    dims = [i for i, role in enumerate(roles) if role is None and dimension_of(table.header[i])]
+    if len(dims) < 2 or "output_shape" in roles:
+        dims = []
     layer_col = roles.index(LAYER) if LAYER in roles else None
     if layer_col is None:
-        if not lenient:
-            return []
-        layer_col = next((i for i, r in enumerate(roles) if r is None),
+        if not lenient and not dims:
+            return transposed_rows(table, where)
+        layer_col = next((i for i, r in enumerate(roles) if r is None and i not in dims),
                          roles.index(INDEX) if INDEX in roles else None)
     type_col = roles.index(TYPE) if TYPE in roles else None
     quantity_cols = {}
     for i, role in enumerate(roles):
         if role not in (None, LAYER, TYPE, INDEX) and role not in quantity_cols:
             quantity_cols[role] = i
-    if not quantity_cols:
-        return []
+    if not quantity_cols and not dims:
+        return transposed_rows(table, where)
     rows: list[Row] = []
     columns = tuple(quantity_cols.items())
     for number, cells in enumerate(table.rows, 1):  # cells are clean_cell'ed: stripped
         label, kind, filled = _row_parts(cells, len(roles), layer_col, type_col, columns)
-        if not label and not filled:
+        shape = _joined_shape(cells, dims) if dims else ""
+        if not label and not filled and not shape:
             continue
         label = label or f"row {number}"
         place = f"{where}, row '{label}'"
-        rows.append(Row(label, {q: RawAnswer(v, place) for q, v in filled}, kind or None))
+        row = Row(label, {q: RawAnswer(v, place) for q, v in filled}, kind or None)
+        if shape:
+            row.cells["output_shape"] = RawAnswer(shape, place)
+        rows.append(row)
+    return rows
+
+
+def _joined_shape(cells: tuple[str, ...], dims: list[int]) -> str:
+    """``6 | 6 | 64`` -> ``(6, 6, 64)``; empty and dash cells left out (a Dense row fills one)."""
+    parts = [cells[i].strip() for i in dims if i < len(cells) and cells[i].strip().strip("-–—") != ""]
+    return "" if not parts else parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+
+def transposed_rows(table: Table, where: str) -> list[Row]:
+    """A table with the layers as columns: ``| | conv1 | pool1 |`` over ``| Output shape |
+    6x6x64 | 3x3x64 |`` and ``| Params | 1792 | 0 |``."""
+    if len(table.header) < 2 or not table.rows:
+        return []
+    quantities = [(role_of(cells[0]) if cells else None, cells) for cells in table.rows]
+    quantities = [(q, cells) for q, cells in quantities if q not in (None, LAYER, TYPE, INDEX)]
+    if not quantities:
+        return []
+    rows: list[Row] = []
+    for j, label in enumerate(table.header[1:], 1):
+        label = label.strip()
+        if not label:
+            continue
+        place = f"{where}, column '{label}'"
+        cells = {q: RawAnswer(row[j], place) for q, row in quantities if j < len(row) and row[j]}
+        if cells:
+            rows.append(Row(label, cells))
     return rows
 
 
@@ -364,13 +424,9 @@ def _row_parts(cells: tuple[str, ...], width: int, layer_col: int | None, type_c
 
 # -- totals written as prose ----------------------------------------------------------------
 
-_TOTAL_LINE = re.compile(
-    r"^[\W_]*total(?:\s+(?:number\s+of\s+)?(?:learnable\s+|trainable\s+)?(?:params|parameters|param\s*#?))?"
-    r"[*_\s]*[:=][*_\s]*(?P<value>.+?)\s*$", re.IGNORECASE)
-_TOTAL_PROSE = re.compile(
-    r"(?P<value>[\d(][\d\s'’,._+\-*/×x()=]*?)\s*(?:learnable\s+|trainable\s+)?param(?:eter)?s\b",
-    re.IGNORECASE)
-_TOTAL_WORD = re.compile(r"\b(total|sum|overall|altogether|network|model)\b", re.IGNORECASE)
+_TOTAL_LINE = re.compile(r"^[\W_]*(?P<label>[^\W\d_][\w #'-]*?)[*_\s]*[:=][*_\s]*(?P<value>.+?)\s*$")
+_TOTAL_PROSE = re.compile(r"(?P<value>[\d(][\d\s'’,._+\-*/×x()=]*?)\s*" + PARAMS_AFTER, re.IGNORECASE)
+_TOTAL_WORD = re.compile(MODEL_WORDS, re.IGNORECASE)
 _TAIL = re.compile(r"\s*(\([^()]*\)|learnable|trainable|parameters|params|in total|\.|[*_])\s*$",
                    re.IGNORECASE)
 
@@ -385,7 +441,7 @@ def total_line(text: str) -> str | None:
     if "|" in text:
         return None
     m = _TOTAL_LINE.match(text)
-    if m:
+    if m and total_of(m.group("label")) == "total_params":
         value = m.group("value")
         while True:
             shorter = _TAIL.sub("", value)

@@ -1,81 +1,26 @@
 """Matching the rows a student wrote to the exercise's layers.
 
-Rows match layers by name when names match (case, spaces and punctuation ignored), the
-rest by order. When the counts differ, the order is aligned by layer family (a row
-labelled ``maxpool1`` or printed as ``(MaxPooling2D)`` is a pooling layer), so one
-missing row does not shift every later answer. Input rows are skipped; total rows
-become the model-wide answers. Extra and missing rows are reported, never fatal.
+Rows match layers by name when names match (as written, else case, spaces and punctuation
+ignored), the rest by order. A framework's default names (``conv2d_1``, which Keras numbers
+per session) and the names of a printed summary are matched by kind and order only. When
+the counts differ, the order is aligned by layer family (a row labelled ``maxpool1`` or
+printed as ``(MaxPooling2D)`` is a pooling layer), so one missing row does not shift every
+later answer. Input rows are skipped; total rows become the model-wide answers. Extra and
+missing rows are reported, never fatal; answers whose labels match no layer at all are
+graded by order with a warning (issue 11: answers written for another exercise).
 """
 from __future__ import annotations
 
 import difflib
-import functools
-import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..answers import Key, RawAnswer
 from ..exercise import Exercise
+from .vocabulary import (TOTAL_OF_QUANTITY, default_type, family_of_label, family_of_type, is_type_word,
+                         lookup_of, normalize, total_of)
 
-_FAMILY_PATTERNS = (
-    ("input", r"^input|^in$"),
-    ("conv", r"conv|convolution"),
-    ("pool", r"pool"),
-    ("flatten", r"flat"),
-    ("dropout", r"drop"),
-    ("norm", r"norm|^bn\d*$|batchnorm"),
-    ("rnn", r"lstm|gru|rnn"),
-    ("embed", r"embed"),
-    ("merge", r"^add|concat|^cat\d*$|merge|multiply|^mul\d*$|average"),
-    ("attention", r"attention|^mha"),
-    ("act", r"relu|softmax|sigmoid|tanh|activation|gelu"),
-    ("pad", r"pad|crop"),
-    ("upsample", r"upsampl|upscale"),
-    ("reshape", r"reshape|permute|repeat|unflatten"),
-    ("dense", r"dense|^fc|linear|fully|^out|^hidden|^classifier|^logits|^head"),
-)
-
-_TYPE_FAMILIES = (
-    ("norm", r"Norm"),
-    ("pool", r"Pool"),
-    ("conv", r"Conv"),
-    ("dense", r"^(Dense|Linear)$"),
-    ("flatten", r"^Flatten$"),
-    ("dropout", r"Dropout"),
-    ("rnn", r"LSTM|GRU|RNN|Bidirectional"),
-    ("embed", r"Embedding"),
-    ("merge", r"^(Add|Subtract|Multiply|Average|Maximum|Minimum|Concatenate|Cat|Mul)$"),
-    ("attention", r"Attention"),
-    ("pad", r"Pad|Cropping"),
-    ("upsample", r"UpSampling|Upsample"),
-    ("reshape", r"Reshape|Permute|RepeatVector|Unflatten"),
-    ("input", r"^(Input|InputLayer)$"),
-    ("act", r"^(Activation|ReLU|LeakyReLU|ELU|Softmax|Sigmoid|Tanh|GELU|SiLU|PReLU|ReLU6|LogSoftmax|Mish)$"),
-)
-
-
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-@functools.lru_cache(maxsize=8192)  # a class repeats the same labels thousands of times
-def normalize(label: str) -> str:
-    return _NOT_WORD.sub("", label.lower())
-
-
-@functools.lru_cache(maxsize=4096)
-def family_of_label(label: str) -> str | None:
-    text = normalize(label)
-    for family, pattern in _FAMILY_PATTERNS:
-        if re.search(pattern, text):
-            return family
-    return None
-
-
-@functools.lru_cache(maxsize=4096)
-def family_of_type(type_name: str) -> str:
-    for family, pattern in _TYPE_FAMILIES:
-        if re.search(pattern, type_name):
-            return family
-    return type_name.lower()
+OTHER_EXERCISE = "labels match no layer of this exercise: graded by order"
 
 
 @dataclass
@@ -88,74 +33,93 @@ class Row:
 
     @property
     def family(self) -> str | None:
-        return family_of_type(self.type) if self.type else family_of_label(self.label)
+        if self.type:
+            return family_of_type(self.type)
+        kind = default_type(self.label)
+        return family_of_type(kind) if kind else family_of_label(self.label)
 
 
-_TOTALS = {"total": "total_params", "totalparams": "total_params", "totalparameters": "total_params",
-           "sum": "total_params", "totallearnableparameters": "total_params",
-           "trainable": "total_trainable_params", "trainableparams": "total_trainable_params",
-           "totaltrainableparams": "total_trainable_params",
-           "nontrainable": "total_non_trainable_params", "nontrainableparams": "total_non_trainable_params",
-           "totalnontrainableparams": "total_non_trainable_params"}
+class Matched(NamedTuple):
+    values: dict[Key, RawAnswer]
+    notes: list[str]
+    warnings: list[str]
 
 
-def total_quantity(label: str) -> str | None:
-    """The model-wide quantity a row or key named like a total stands for."""
-    return _TOTALS.get(normalize(label))
-
-
-def assign_rows(exercise: Exercise, rows: list[Row], *, by_name: bool = True
-                ) -> tuple[dict[Key, RawAnswer], list[str]]:
-    """Answers keyed by (layer name, quantity), and notes on rows that matched nothing.
+def assign_rows(exercise: Exercise, rows: list[Row], *, by_name: bool = True) -> Matched:
+    """Answers keyed by (layer name, quantity), notes on rows that matched nothing, and a
+    warning when rows named their own way matched no layer at all.
 
     ``by_name=False`` for printed summaries, whose names Keras numbers per session.
     """
     values: dict[Key, RawAnswer] = {}
     notes: list[str] = []
-    layer_rows: list[Row] = []
-    names, input_names = _exercise_names(exercise)
-    for row in rows:
-        label = normalize(row.label)
-        if label not in names:
-            total = _TOTALS.get(label)
-            if total:
-                cell = row.cells.get("params") or next(iter(row.cells.values()), None)
-                if cell is not None:
-                    values[(None, total)] = cell
-                continue
-            if label in input_names or row.family == "input":
-                continue  # the input row of the origin notebook's table: nothing to grade
-        layer_rows.append(row)
-
+    lookup = lookup_of(exercise)
     matched: dict[str, Row] = {}
     remaining: list[Row] = []
-    for row in layer_rows:
-        name = names.get(normalize(row.label)) if by_name else None
-        if name and name not in matched:
+    for row in rows:
+        name = lookup.find(row.label) if by_name else None
+        if name is not None and name not in matched:
             matched[name] = row
-        else:
-            remaining.append(row)
+            continue
+        total = total_of(row.label)
+        if total and (by_name or not row.type):  # a second row 'total' where a layer is 'total': the sum
+            cell = row.cells.get(TOTAL_OF_QUANTITY[total]) or row.cells.get("params") or \
+                next(iter(row.cells.values()), None)
+            if cell is not None:
+                values.setdefault((None, total), cell)
+            continue
+        if lookup.is_input(row.label) or row.family == "input":
+            continue  # the input row of the origin notebook's table: nothing to grade
+        remaining.append(row)
+    by_names = len(matched)
     free = [layer for layer in exercise.layers if layer.name not in matched]
     pairs, extra = _align(remaining, free)
     matched.update(pairs)
     for row in extra:
         notes.append(f"row '{row.label}' matches no layer of the exercise and was not graded")
+    asked = exercise.ask
     for name, row in matched.items():
-        for quantity, cell in row.cells.items():
+        for quantity, cell in _settled(row.cells, asked).items():
             values[(name, quantity)] = cell
+    _settle_totals(values, asked)
     missing = [layer.name for layer in exercise.layers if layer.name not in matched]
-    if missing and layer_rows:
+    if missing and (remaining or by_names):
         notes.append("no row for layer" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
-    return values, notes
+    return Matched(values, notes, [OTHER_EXERCISE] if by_name and _other_exercise(remaining, matched, pairs) else [])
 
 
-def _exercise_names(exercise: Exercise) -> tuple[dict[str, str], set[str]]:
-    """Normalised layer and input names, built once per exercise (a class reads thousands)."""
-    cached = exercise.__dict__.get("_match_names")
-    if cached is None:
-        cached = ({normalize(n): n for n in exercise.layer_names}, {normalize(n) for n in exercise.inputs})
-        exercise.__dict__["_match_names"] = cached
-    return cached
+def _other_exercise(remaining: list[Row], matched: dict[str, Row], pairs: dict[str, Row]) -> bool:
+    """Rows named their own way, two or more, and none of those names is a layer's (issue 11)."""
+    if len(remaining) < 2 or sum(map(_own_name, remaining)) < 2:
+        return False
+    return not any(_own_name(row) for name, row in matched.items() if name not in pairs)
+
+
+def _own_name(row: Row) -> bool:
+    """A label that names a layer its own way (``conv2d1``), not by number (``row 3``,
+    ``1``), by class (``Conv2D``, ``dense layer``) or by a framework's default name."""
+    label = row.label.strip()
+    if not label or label.startswith("row ") or default_type(label) is not None:
+        return False
+    norm = normalize(label)
+    if norm.isdigit() or (norm.startswith("layer") and norm[5:].isdigit()):
+        return False
+    return not is_type_word(label) and not (row.type and normalize(row.type) == norm)
+
+
+def _settled(cells: dict[str, RawAnswer], asked) -> dict[str, RawAnswer]:
+    """A "Trainable params" column is the params column when the exercise does not ask
+    trainable parameters and the row has no other params (issue 11)."""
+    if "trainable_params" in cells and "params" not in cells and not asked.get("trainable_params"):
+        cells = dict(cells)
+        cells["params"] = cells.pop("trainable_params")
+    return cells
+
+
+def _settle_totals(values: dict[Key, RawAnswer], asked) -> None:
+    key = (None, "total_trainable_params")
+    if key in values and (None, "total_params") not in values and not asked.get("total_trainable_params"):
+        values[(None, "total_params")] = values.pop(key)
 
 
 def _align(rows: list[Row], layers: list) -> tuple[dict[str, Row], list[Row]]:

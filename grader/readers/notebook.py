@@ -15,18 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..answers import Answers, Identity, Key, RawAnswer
-from ..errors import SubmissionError
+from ..errors import AnswerFormatError, SubmissionError
 from ..exercise import Exercise
+from ..values import parse_count, parse_shape
 from . import markdown as md
-from .literals import CellProblem, mapping_rows, python_answers, yaml_answers
-from .matching import Row, assign_rows
+from . import written
+from .matching import Matched, Row, assign_rows
+from .structured import StructureProblem, load_python, load_yaml, walk
 from .summary import Summary, find_summaries, might_hold_summary, plain_text
 from .surrogates import clean_tree, may_hold_surrogates
 
 ANSWERS_TAGS = ("answers", "answer")
 NOTHING_FOUND = ("no answers found: looked for a cell tagged 'answers' (a Markdown table, YAML or "
-                 "answers = {...}), a Markdown table with a layer column and an output shape or params "
-                 "column, and a model summary printed by Keras or torchinfo")
+                 "answers = {...}), a Markdown or HTML table with a layer column and an output shape or "
+                 "params column, lines such as '- conv1: 6x6x64, 1792 params' in Markdown, raw cells, code "
+                 "comments or printed output, and a model summary printed by Keras, torchinfo or "
+                 "torchsummary; write a table '| layer | output shape | params |' in a cell tagged 'answers'")
 
 
 def read_notebook(data: bytes, shown: str, exercise: Exercise, identity: Identity) -> Answers:
@@ -34,11 +38,14 @@ def read_notebook(data: bytes, shown: str, exercise: Exercise, identity: Identit
     cells = notebook_cells(load_notebook(data, shown), shown)
     answers = Answers(submission=shown, identity=identity)
     problems: list[str] = []
-    for strategy in (_from_tagged_cells, _from_tables, _from_summaries):
+    for strategy in (_from_tagged_cells, _from_tables, _from_text, _from_printed, _from_summaries):
         found = strategy(cells, exercise, problems)
         if found is not None and found.values:
             answers.source, answers.values = found.source, found.values
             answers.notes = problems + found.notes
+            answers.warnings = found.warnings
+            if strategy is not _from_summaries and _totals_differ(found, cells):
+                answers.notes += _disagreements(found, _from_summaries(cells, exercise, []))
             return answers
         if found is not None:  # rows that matched no layer: say so, and look further
             problems.extend(found.notes)
@@ -172,9 +179,12 @@ class _Found:
     source: str
     values: dict[Key, RawAnswer] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
-    def add(self, values: dict[Key, RawAnswer], notes: list[str]) -> None:
+    def add(self, matched: Matched) -> None:
+        values, notes, warnings = matched
         self.notes.extend(notes)
+        self.warnings.extend(w for w in warnings if w not in self.warnings)
         if not self.values:  # the usual case, one answers cell: nothing can be answered twice
             self.values.update(values)
             return
@@ -196,15 +206,16 @@ def _from_tagged_cells(cells: list[Cell], exercise: Exercise, problems: list[str
             continue
         where = f"cell {cell.number}"
         try:
-            kind, values, notes = _read_tagged(cell, exercise, where)
-        except CellProblem as exc:
-            problems.append(f"{where} (tagged 'answers'): {exc}")
+            kind, matched = _read_tagged(cell, exercise, where)
+        except StructureProblem as exc:
+            line = f", line {exc.line}" if exc.line else ""
+            problems.append(f"{where} (tagged 'answers'){line}: {exc.message}")
             continue
-        if not values:
+        if not matched.values:
             problems.append(f"{where} is tagged 'answers' but holds no answer table, YAML mapping "
                             "or answers = {...}")
             continue
-        found.add(values, notes)
+        found.add(matched)
         kinds.append(f"{kind}, cell {cell.number}")
     if not found.values:
         return None
@@ -212,7 +223,7 @@ def _from_tagged_cells(cells: list[Cell], exercise: Exercise, problems: list[str
     return found
 
 
-def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict, list[str]]:
+def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, Matched]:
     text = cell.source
     if cell.kind == "code":
         return _read_tagged_code(cell, exercise, where)
@@ -220,64 +231,73 @@ def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict,
     read = [assign_rows(exercise, rows) for rows in (md.table_rows(t, where, lenient=True) for t in tables)
             if rows]
     if read:
-        values, notes = read[0]
-        if len(read) > 1:  # shapes in one table, parameters in another
-            merged = _Found(source="")
-            for more in read:
-                merged.add(*more)
-            values, notes = merged.values, merged.notes
-        if (None, "total_params") not in values:
-            values.update(_prose_totals(text, where))
-        if not values:
-            raise CellProblem("the answers table is empty: fill in its cells")
-        return "Markdown table", values, notes
+        merged = _Found(source="")
+        for more in read:  # shapes in one table, parameters in another
+            merged.add(more)
+        if (None, "total_params") not in merged.values:
+            merged.values.update(_prose_totals(text, where))
+        if not merged.values:
+            raise StructureProblem("the answers table is empty: fill in its cells")
+        return "Markdown table", Matched(merged.values, merged.notes, merged.warnings)
     block = _fenced_block(text)
+    problem = None
     try:
-        data = yaml_answers(block if block is not None else text)
-    except CellProblem:
+        data = load_yaml(block if block is not None else text)
+    except StructureProblem as exc:
+        data, problem = None, exc
         if tables:
             names = ", ".join(tables[0].header)
-            raise CellProblem(f"the table's header ({names}) names no output shape or params column") from None
-        raise
-    if data is not None:
-        return ("YAML",) + _mapping_answers(data, exercise, where)
-    totals = _prose_totals(text, where)
-    return "Markdown", totals, []
+            problem = StructureProblem(f"the table's header ({names}) names no output shape or params column")
+    if isinstance(data, (dict, list)):
+        matched = _structured_answers(data, exercise, where)
+        if matched.values:
+            return "YAML", matched
+    for found in (written.text_of_cell(cell.number, cell.kind, text, exercise, tagged=True),
+                  written.pasted_summary(cell.number, text, exercise)):
+        if found is not None and found[1].values:
+            return found[0].rsplit(", cell", 1)[0], found[1]
+    if problem is not None:
+        raise problem
+    return "Markdown", Matched(_prose_totals(text, where), [], [])
 
 
-def _read_tagged_code(cell: Cell, exercise: Exercise, where: str) -> tuple[str, dict, list[str]]:
+def _read_tagged_code(cell: Cell, exercise: Exercise, where: str) -> tuple[str, Matched]:
     """``answers = {...}``; else YAML typed into a code cell; else a summary it printed."""
     text = cell.source
-    problem: CellProblem | None = None
+    problem: StructureProblem | None = None
     try:
         data, kind = _python_answers(text), "Python dict"
-    except CellProblem as exc:
+    except StructureProblem as exc:
         problem = exc
         try:
-            data, kind = yaml_answers(text), "YAML"
-        except CellProblem:
+            data, kind = load_yaml(text), "YAML"
+        except StructureProblem:
             data = None
-    if data is not None:
-        values, notes = _mapping_answers(data, exercise, where)
-        if values:
-            return kind, values, notes
+    if isinstance(data, (dict, list)):
+        matched = _structured_answers(data, exercise, where)
+        if matched.values:
+            return kind, matched
     summary = _summary_in(cell, exercise)
     if summary is not None:
         return summary
-    raise problem or CellProblem("no 'answers = {...}' assignment of a dict in this code cell")
+    for found in (_printed_in(cell, exercise, tagged=True),
+                  written.text_of_cell(cell.number, "code", text, exercise, tagged=True)):
+        if found is not None and found[1].values:
+            return found[0].rsplit(", cell", 1)[0], found[1]
+    raise problem or StructureProblem("no 'answers = {...}' assignment of a dict in this code cell")
 
 
 # The students who fill in the same template the same way (all right, say) hand in the same
 # cell: parsed once. The data is shared between those calls, so it is only read.
-_python_answers = functools.lru_cache(maxsize=1024)(python_answers)
+_python_answers = functools.lru_cache(maxsize=1024)(load_python)
 
 
-def _mapping_answers(data: Any, exercise: Exercise, where: str) -> tuple[dict, list[str]]:
-    rows, totals, notes = mapping_rows(data, where)
-    values, more = assign_rows(exercise, rows)
-    for quantity, raw in totals.items():
+def _structured_answers(data: Any, exercise: Exercise, where: str) -> Matched:
+    found = walk(data, exercise, where)
+    values, notes, warnings = assign_rows(exercise, found.rows)
+    for quantity, raw in found.totals.items():
         values.setdefault((None, quantity), raw)
-    return values, notes + more
+    return Matched(values, found.notes + notes, warnings)
 
 
 def _fenced_block(text: str) -> str | None:
@@ -296,7 +316,7 @@ def _prose_totals(text: str, where: str) -> dict[Key, RawAnswer]:
 def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
     """The last answer table of the untagged Markdown cells (students answer below the
     teacher's example, as in the origin notebook); earlier ones are only named in a note."""
-    chosen: tuple[Cell, list[Row]] | None = None
+    chosen: tuple[Cell, list[Row], str] | None = None
     others: list[int] = []
     for cell in reversed(cells):
         if cell.kind != "markdown" or cell.answers:
@@ -308,27 +328,162 @@ def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> 
             for table in reversed(md.find_tables(text)):
                 if table.answers_something():
                     rows = md.table_rows(table, f"cell {cell.number}")
-                    if any(row.cells for row in rows):
-                        chosen = (cell, rows)
-                        break
+                else:
+                    rows = md.transposed_rows(table, f"cell {cell.number}")
+                if any(row.cells for row in rows):
+                    chosen = (cell, rows, table.style)
+                    break
         elif md.has_answer_table(text):
             others.append(cell.number)
     if chosen is None:
         return None
-    cell, rows = chosen
-    found = _Found(source=f"Markdown table, cell {cell.number}")
-    found.add(*assign_rows(exercise, rows))
+    cell, rows, style = chosen
+    kind = "HTML table" if style == "html" else "transposed table" if rows and rows[0].cells and \
+        next(iter(rows[0].cells.values())).where.startswith(f"cell {cell.number}, column") else "Markdown table"
+    found = _Found(source=f"{kind}, cell {cell.number}")
+    found.add(assign_rows(exercise, rows))
     totals = _prose_totals(cell.source, f"cell {cell.number}")
     following = next((c for c in cells if c.number > cell.number), None)
     if not totals and following is not None and following.kind == "markdown":
         totals = _prose_totals(following.source, f"cell {following.number}")
-    found.add(totals, [])
+    found.add(Matched(totals, [], []))
     if others:
         others.sort()
         found.notes.append("answer tables in cell" + ("s " if len(others) > 1 else " ")
                            + ", ".join(map(str, others)) + f" were not read: the last one (cell "
                            f"{cell.number}) was")
     return found
+
+
+def _from_text(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
+    """Answers written as text: Markdown lists, sentences, headings, LaTeX, raw cells, code
+    comments (the last such answers); else a summary pasted into Markdown."""
+    texts = [(c.number, c.kind, c.source) for c in cells if not c.answers and c.kind in ("markdown", "raw", "code")
+             and c.source.strip()]
+    texts = [(n, k, t) for n, k, t in texts if k != "code" or "#" in t]
+    pasted = None
+    for number, kind, text in reversed(texts):
+        if kind == "markdown":
+            pasted = written.pasted_summary(number, text, exercise)
+            if pasted is not None:
+                texts = [t for t in texts if t[0] != number]
+                break
+    chosen = written.from_cells(texts, exercise)
+    if chosen is None or (pasted is not None and _last_cell(pasted[0]) > _last_cell(chosen[0])):
+        chosen = pasted  # the later of the two: students answer below the teacher's text
+    if chosen is None:
+        return None
+    found = _Found(source=chosen[0])
+    found.add(chosen[1])
+    return found
+
+
+def _last_cell(source: str) -> int:
+    return int(re.findall(r"[0-9]+", source)[-1])
+
+
+def _from_printed(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
+    """What the student's code printed: lines (``print``, f-string loops) or a DataFrame."""
+    for cell in reversed(cells):
+        if cell.kind == "code" and cell.outputs and not cell.answers:
+            chosen = _printed_in(cell, exercise)
+            if chosen is not None:
+                found = _Found(source=chosen[0])
+                found.add(chosen[1])
+                return found
+    return None
+
+
+def _printed_in(cell: Cell, exercise: Exercise, *, tagged: bool = False) -> tuple[str, Matched] | None:
+    pages, plain = [], []
+    for out in _joined_streams(cell.outputs):
+        if not isinstance(out, dict):
+            continue
+        if out.get("output_type") == "stream" and out.get("name") != "stderr":
+            plain.append(plain_text(text_of(out.get("text"))))
+        elif out.get("output_type") in ("execute_result", "display_data") and isinstance(out.get("data"), dict):
+            pages.append(text_of(out["data"].get("text/html")))
+            plain.append(plain_text(text_of(out["data"].get("text/plain"))))
+    plain = [text for text in plain if text.strip() and not might_hold_summary(text)]
+    table = written.printed_tables(cell.number, [p for p in pages if "<table" in p], plain, exercise)
+    if table is not None and table[1].values:
+        return table
+    text = "\n".join(plain)
+    if not text:
+        return None
+    found = written.text_of_cell(cell.number, "output", text, exercise, tagged=tagged)
+    return found if found is not None and found[1].values else None
+
+
+_PRINTED_TOTAL = re.compile(r"Total params:\s*([0-9][0-9,.' ]*)")
+
+
+def _totals_differ(found: _Found, cells: list[Cell]) -> bool:
+    """Whether a printed summary's total differs from the written one (or one is missing):
+    only then are the two compared row by row (a class's summaries mostly agree)."""
+    printed = None
+    for cell in cells:
+        if cell.kind != "code" or not cell.outputs:
+            continue
+        for out in cell.outputs:
+            if not isinstance(out, dict):
+                continue
+            text = out.get("text")
+            if text is None and isinstance(out.get("data"), dict):
+                text = out["data"].get("text/plain")
+            lines = [text] if isinstance(text, str) else text if isinstance(text, list) else ()
+            for line in lines:
+                if isinstance(line, str) and "Total params" in line:
+                    printed = _PRINTED_TOTAL.findall(plain_text(line))[-1:] or printed
+    if printed is None:
+        return False
+    written = found.values.get((None, "total_params"))
+    if written is None:
+        return True
+    printed_total = printed[0].rstrip(" ,.")
+    if _digits(written.text) == _digits(printed_total):
+        return False
+    return _read("total_params", written.text) != _read("total_params", printed_total)
+
+
+def _disagreements(found: _Found, summary: _Found | None) -> list[str]:
+    """Where the student's written answer and the summary their code printed differ: the
+    written answer is graded, and a note says so (issue 11)."""
+    if summary is None:
+        return []
+    notes = []
+    for key, printed in summary.values.items():
+        written_raw = found.values.get(key)
+        if written_raw is None or written_raw.text == printed.text or key[0] is None and key[1] != "total_params":
+            continue
+        if _digits(written_raw.text) == _digits(printed.text):
+            continue  # the same numbers in other spellings: (None, 6, 6, 64) and 6x6x64, 66,564 and 66564
+        printed_value = _read(key[1], printed.text)
+        if printed_value is not None and _read(key[1], written_raw.text) != printed_value:
+            notes.append(f"{key[1]} of {key[0] or 'the model'}: your answer '{written_raw.text}' "
+                         f"({written_raw.where}) differs from the summary printed in "
+                         f"{summary.source.rsplit(', ', 1)[-1]} ('{printed.text}'); your answer was graded")
+    return notes
+
+
+_NUMBERS = re.compile(r"[0-9]+")
+_SEPARATORS = re.compile(r"(?<=[0-9])[,'_ .’](?=[0-9]{3}(?![0-9]))")
+
+
+@functools.lru_cache(maxsize=8192)  # the same answers recur across a class
+def _digits(text: str) -> tuple[str, ...]:
+    return tuple(sorted(_NUMBERS.findall(_SEPARATORS.sub("", text))))
+
+
+def _read(quantity: str, text: str):
+    """The value of a raw answer, for comparing only (None when it does not read); shapes
+    in any layout compare alike."""
+    try:
+        if quantity == "output_shape":
+            return tuple(sorted(parse_shape(text).dims))
+        return parse_count(text).value
+    except AnswerFormatError:
+        return None
 
 
 def _from_summaries(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
@@ -340,11 +495,13 @@ def _from_summaries(cells: list[Cell], exercise: Exercise, problems: list[str]) 
                 last = (cell, found)
     if last is None:
         return None
-    cell, (kind, values, notes) = last
-    return _Found(source=f"{kind}, cell {cell.number}", values=values, notes=notes)
+    cell, (kind, matched) = last
+    found = _Found(source=f"{kind}, cell {cell.number}")
+    found.add(matched)
+    return found
 
 
-def _summary_in(cell: Cell, exercise: Exercise) -> tuple[str, dict, list[str]] | None:
+def _summary_in(cell: Cell, exercise: Exercise) -> tuple[str, Matched] | None:
     """The last model summary printed by a code cell, matched by order and kind."""
     text = output_text(cell.outputs)
     if not text:
@@ -352,10 +509,10 @@ def _summary_in(cell: Cell, exercise: Exercise) -> tuple[str, dict, list[str]] |
     summary = _last_summary(text, f"cell {cell.number}")
     if summary is None:
         return None
-    values, notes = assign_rows(exercise, summary.rows, by_name=False)
+    matched = assign_rows(exercise, summary.rows, by_name=False)
     for quantity, raw in summary.totals.items():
-        values.setdefault((None, quantity), raw)
-    return f"{summary.style} summary", values, notes
+        matched.values.setdefault((None, quantity), raw)
+    return f"{summary.style} summary", matched
 
 
 @functools.lru_cache(maxsize=1024)  # students who ran the same model printed the same summary

@@ -1,5 +1,6 @@
 """Printed model summaries in notebook outputs: Keras 2 (``_``/``=`` ruled), Keras 3
-(box-drawn, names wrapped over two lines) and torchinfo tables, read into rows of raw text.
+(box-drawn, names wrapped over two lines), torchinfo and torchsummary tables (``Conv2d-1
+[-1, 64, 6, 6]  1,792``), read into rows of raw text.
 
 Rows carry the printed class name (``Row.type``) so that they can be matched to the
 exercise's layers by order and kind; Keras numbers layer names per session, so the names
@@ -7,14 +8,16 @@ are only labels. Printed output shapes include the batch dimension, which is rem
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
 
 from ..answers import RawAnswer
 from .matching import Row
+from .vocabulary import total_of
 
-KERAS2, KERAS3, TORCHINFO = "Keras 2", "Keras 3", "torchinfo"
+KERAS2, KERAS3, TORCHINFO, TORCHSUMMARY = "Keras 2", "Keras 3", "torchinfo", "torchsummary"
 
 _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _TAG = re.compile(r"<[^>]*>")
@@ -78,6 +81,8 @@ def _parse_at(lines: list[str], i: int, where: str) -> tuple[Summary, int] | Non
         style, (entries, end) = KERAS3, _keras3(lines, i)
     elif "depth-idx" in line:
         style, (entries, end) = TORCHINFO, _torchinfo(lines, i)
+    elif "Output Shape" in line and _is_torchsummary(lines, i):
+        style, (entries, end) = TORCHSUMMARY, _torchsummary(lines, i)
     elif "Output Shape" in line:
         style, (entries, end) = KERAS2, _keras2(lines, i)
     else:
@@ -221,17 +226,54 @@ def _torchinfo(lines: list[str], i: int) -> tuple[list[_Entry], int]:
     return leaves, k
 
 
+# -- torchsummary -----------------------------------------------------------------------------
+
+_TS_ROW = re.compile(r"^\s*(?P<type>[A-Za-z_][\w.]*)-(?P<n>\d+)\s+(?P<shape>\[[^\]]*\](?:,\s*\[[^\]]*\])*)"
+                     r"\s+(?P<params>[\d,]+)\s*$")
+
+
+def _is_torchsummary(lines: list[str], i: int) -> bool:
+    """``Layer (type)  Output Shape  Param #`` over ``=`` and ``Conv2d-1  [-1, 64, 6, 6]  1,792``
+    rows (torchsummary right-aligns its columns: Keras 2's column positions do not hold)."""
+    k = i + 1
+    while k < len(lines) and (not lines[k].strip() or lines[k].lstrip().startswith("=")):
+        k += 1
+    return k < len(lines) and _TS_ROW.match(lines[k]) is not None
+
+
+def _torchsummary(lines: list[str], i: int) -> tuple[list[_Entry], int]:
+    entries: list[_Entry] = []
+    k = i + 1
+    while k < len(lines) and (not lines[k].strip() or lines[k].lstrip().startswith("=")):
+        k += 1
+    while k < len(lines):
+        m = _TS_ROW.match(lines[k])
+        if m is None:
+            break
+        entries.append(_Entry(name=[f"{m.group('type')}-{m.group('n')} ({m.group('type')})"],
+                              shape=[m.group("shape")], params=m.group("params")))
+        k += 1
+    while k < len(lines) and lines[k].lstrip().startswith("="):
+        k += 1
+    return entries, k
+
+
 # -- totals and rows --------------------------------------------------------------------------
 
-_TOTALS = (("non-trainable params", "total_non_trainable_params"),
-           ("trainable params", "total_trainable_params"),
-           ("total params", "total_params"))
-_TOTAL_VALUE = re.compile(r"params:\s*(?P<value>--|[\d][\d,.' _]*\d|\d)", re.IGNORECASE)
+_TOTAL_LINE = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z -]*?)\s*:\s*(?P<value>--|\d[\d,.' _]*\d|\d)")
+
+
+def _total_line(line: str) -> tuple[str, str] | None:
+    """``Total params: 79,261 (309.61 KB)`` -> (``total_params``, ``79,261``)."""
+    m = _TOTAL_LINE.match(line)
+    if m is None:
+        return None
+    quantity = total_of(m.group("label"))
+    return (quantity, m.group("value").strip()) if quantity else None
 
 
 def _is_totals_line(line: str) -> bool:
-    low = line.strip().lower()
-    return any(low.startswith(label) for label, _ in _TOTALS)
+    return _total_line(line) is not None
 
 
 def _totals(lines: list[str], k: int, summary: Summary, where: str) -> int:
@@ -242,14 +284,10 @@ def _totals(lines: list[str], k: int, summary: Summary, where: str) -> int:
         line = lines[n].strip()
         if "Layer" in line and "Param" in line:
             break
-        low = line.lower()
-        for label, quantity in _TOTALS:
-            if low.startswith(label):
-                m = _TOTAL_VALUE.search(line)
-                if m and quantity not in summary.totals:
-                    summary.totals[quantity] = RawAnswer(m.group("value").strip(), f"{where}, '{line}'")
-                    last = n + 1
-                break
+        found = _total_line(line)
+        if found and found[0] not in summary.totals:
+            summary.totals[found[0]] = RawAnswer(found[1], f"{where}, '{line}'")
+            last = n + 1
     return last
 
 
@@ -257,20 +295,27 @@ _NAME_TYPE = re.compile(r"^(?P<name>.*?)\s*\((?P<type>[A-Za-z_][\w.]*)(?:\)|…|
 
 
 def _row(entry: _Entry, style: str, where: str) -> Row:
-    name = _join_name(entry.name)
-    kind = None
-    m = _NAME_TYPE.match(name)
-    if m:
-        name, kind = m.group("name").strip() or m.group("type"), m.group("type")
-    shape = without_batch(" ".join(entry.shape) if style == KERAS3 else "".join(entry.shape))
-    params = entry.params.strip()
+    name, kind, shape, params = _row_texts(tuple(entry.name), tuple(entry.shape), entry.params, style)
     place = f"{where}, row '{name}'"
     cells = {}
     if shape:
         cells["output_shape"] = RawAnswer(shape, place)
     if params:
         cells["params"] = RawAnswer(params, place)
-    return Row(label=name, cells=cells, type=complete_type(kind) if kind else None)
+    return Row(label=name, cells=cells, type=kind)
+
+
+@functools.lru_cache(maxsize=16384)  # the students who ran the same model printed the same rows
+def _row_texts(names: tuple[str, ...], shapes: tuple[str, ...], params: str, style: str
+               ) -> tuple[str, str | None, str, str]:
+    """A printed row's name, class, shape without the batch, and parameter count."""
+    name = _join_name(list(names))
+    kind = None
+    m = _NAME_TYPE.match(name)
+    if m:
+        name, kind = m.group("name").strip() or m.group("type"), complete_type(m.group("type"))
+    shape = without_batch(" ".join(shapes) if style == KERAS3 else "".join(shapes))
+    return name, kind, shape, params.strip()
 
 
 def _join_name(parts: list[str]) -> str:
