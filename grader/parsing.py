@@ -44,22 +44,31 @@ class ParsedAnswers:
 
 
 def parse_answers(answers: Answers, key: AnswerKey) -> ParsedAnswers:
-    """Every answer the submission gives for a quantity grader knows, parsed."""
+    """Every answer the submission gives for a quantity grader knows, parsed. A shape is read
+    knowing the true shape's rank (``[1, 64, 6, 6]`` printed after one sample holds the batch)
+    and where the exercise wants the channels (``6@28x28`` names them)."""
     readings = {}
+    accepted = key.exercise.grading.layouts
     for (layer, quantity), raw in answers.values.items():
         if quantity in LAYER_QUANTITIES or quantity in MODEL_QUANTITIES:
-            readings[(layer, quantity)] = read_answer(quantity, raw, key.hints)
+            true = key.true_shapes.get(layer) if layer is not None else None
+            native = key.layouts.get(layer) if layer is not None else None
+            layout = native if native in accepted else accepted[0]
+            readings[(layer, quantity)] = read_answer(quantity, raw, key.hints,
+                                                      rank=len(true) if true else None, layout=layout)
     return ParsedAnswers(answers, MappingProxyType(readings))
 
 
-def read_answer(quantity: str, raw: RawAnswer | None, hints: tuple[str, str] | None = None) -> Reading:
+def read_answer(quantity: str, raw: RawAnswer | None, hints: tuple[str, str] | None = None, *,
+                rank: int | None = None, layout: str | None = None) -> Reading:
     """Parse one raw answer; never raises. ``hints`` replace the parser's examples of how to
-    write a count and a shape (see :func:`grader.key.neutral_hints`)."""
+    write a count and a shape (see :func:`grader.key.neutral_hints`); ``rank`` and ``layout``
+    are the true shape's (see :func:`grader.values.parse_shape`)."""
     if raw is None or is_blank(raw.text):
         return Reading(raw, status="missing")
     try:
         if quantity == "output_shape":
-            return Reading(raw, parse_shape(raw.text).dims)
+            return Reading(raw, parse_shape(raw.text, rank, layout=layout).dims)
         parsed = parse_count(raw.text)
     except AnswerFormatError as exc:
         message = exc.message

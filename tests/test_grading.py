@@ -123,6 +123,12 @@ def test_shapes_in_either_accepted_layout(cnn, text, status):
     assert _item(_graded(cnn, {("conv1", "output_shape"): text}), "conv1", "output_shape").status == status
 
 
+@pytest.mark.parametrize("text", ["torch.Size([1, 6, 6, 64])", "(1, 6, 6, 64)", "(-1, 6, 6, 64)", "[None, 6, 6, 64]"])
+def test_a_batch_of_one_printed_with_the_shape_is_the_batch(cnn, text):
+    assert _item(_graded(cnn, {("conv1", "output_shape"): text}), "conv1", "output_shape").status == "correct"
+    assert _item(_graded(cnn, {("fc", "output_shape"): "[1, 516]"}), "fc", "output_shape").status == "correct"
+
+
 def test_one_dimensional_shapes_are_layout_free(cnn):
     assert _item(_graded(cnn, {("flatten", "output_shape"): "(None, 128)"}), "flatten", "output_shape").status \
         == "correct"

@@ -226,6 +226,13 @@ def test_report_shows_score_student_and_worked_formulas():
     assert "6x6x64" in expected
 
 
+def test_a_warning_about_the_whole_submission_comes_first():
+    result = dataclasses.replace(partly_right(), warnings=("labels match no layer of this exercise: graded by order",))
+    html = render_report(result, EXERCISE)
+    assert html.index("Read this first") < html.index("labels match no layer") < html.index('class="gr-answers"')
+    assert "!! labels match no layer of this exercise: graded by order" in render_summary(result, EXERCISE)
+
+
 def test_report_of_an_unreadable_file_says_why():
     doc = parse(render_report(unreadable_file(), EXERCISE))
     assert "invalid JSON (Expecting ',' delimiter)" in text_of(doc.find(".//section[@role='alert']"))
