@@ -7,6 +7,7 @@ loaded and solved like any exercise, so what import returns is known to be valid
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -65,14 +66,27 @@ def _imported(source: Source, interp: Interpreter, found: list, shapes: dict, mo
     text, origin = write_yaml(imported, source, ident=ident, notes=notes)
     try:
         exercise = load_exercise_text(text, f"{stem}.yaml")
-    except ExerciseErrors as exc:
-        raise checks.raise_located(exc.errors[0], origin, source) from None
     except ExerciseError as exc:
-        raise checks.raise_located(exc, origin, source) from None
+        error = exc.errors[0] if isinstance(exc, ExerciseErrors) else exc
+        _earlier_cause(imported, origin.get(error.line or 0), source, ident)
+        raise checks.located(error, origin, imported, source) from None
     solved = list(exercise.solution.layers)
     checks.code_errors(imported, solved, source)
     notes += interp.notes + checks.comment_notes(imported, solved, source)
     return Imported(text, exercise, chosen.label, notes)
+
+
+def _earlier_cause(imported, index: int | None, source: Source, ident: str) -> None:
+    """Raise the error of the code that made a layer fail, if it comes earlier: x.view(-1, 400)
+    on a tensor of 5408 values breaks the Linear after it (PyTorch would silently change the batch)."""
+    if not index:
+        return
+    before = dataclasses.replace(imported, layers=imported.layers[:index])
+    try:
+        exercise = load_exercise_text(write_yaml(before, source, ident=ident, notes=[])[0], "prefix.yaml")
+    except GraderError:
+        return
+    checks.code_errors(before, list(exercise.solution.layers), source)
 
 
 def parse_input_shape(value: Any) -> dict[str | None, tuple[int, ...]]:

@@ -64,9 +64,10 @@ def code_errors(model: ImportedModel, solved: list, source: Source) -> None:
                                "cannot express (give each call its own layer)", node.line)
 
 
-def raise_located(exc: GraderError, origin: dict[int, int], source: Source) -> GraderError:
-    line = origin.get(exc.line or 0)
-    if line is None:
+def located(exc: GraderError, origin: dict[int, int], model: ImportedModel, source: Source) -> GraderError:
+    """An error of the generated exercise, told at the source line of the layer it is about."""
+    index = origin.get(exc.line or 0)
+    if index is None:
         return GraderError(f"the imported exercise is not valid: {exc}", file=source.path)
-    label, local = source.where(line)
+    label, local = source.where(model.layers[index].node.layer.line)
     return GraderError(exc.message, file=label, line=local, layer=exc.layer)

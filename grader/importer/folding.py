@@ -49,6 +49,7 @@ class Scope:
     def __init__(self, parent: "Scope | None" = None, defaults: dict | None = None):
         self.vars: dict[str, Any] = {}
         self.parent = parent
+        self.once: dict[str, int] = {}  # in a function: how often its body assigns each name
         self.defaults = defaults if defaults is not None else (parent.defaults if parent else {})
 
     def lookup(self, name: str) -> tuple[bool, Any]:

@@ -10,8 +10,8 @@ from typing import Any
 from ..errors import GraderError
 from ..layers import snake_case
 from .comments import comment_of, comment_shape
-from .interpreter import Interpreter, _method
-from .values import ClassDef, Functional, Instance, Layer, Node, Sequential, Unknown, describe
+from .interpreter import Interpreter
+from .values import ClassDef, Functional, Instance, Layer, Node, Sequential, Unknown, describe, method_of
 
 _KIND = {Sequential: "Sequential", Functional: "Keras Model", Instance: "module", ClassDef: "class"}
 
@@ -52,7 +52,7 @@ class ImportedModel:
 def candidates(interp: Interpreter) -> list[Candidate]:
     """Every model the source defines at the top level, in the order of the code."""
     found: dict[int, Candidate] = {}
-    instantiated: set[int] = set()
+    instantiated = {id(obj.cls) for obj in interp.instances}
     inside = _blocks(interp.classes)
     for name, value in interp.globals.vars.items():
         key = id(value)
@@ -66,11 +66,10 @@ def candidates(interp: Interpreter) -> list[Candidate]:
             names = (name,) + ((value.name,) if value.name else ())
             found[key] = Candidate(name, names, "keras", value, value.line)
         elif isinstance(value, Instance) and value.cls.framework:
-            instantiated.add(id(value.cls))
             found[key] = Candidate(f"{name} = {value.cls.name}()", (name, value.cls.name), value.cls.framework,
                                    value, value.line)
     for cls in interp.classes:
-        if id(cls) not in instantiated and cls.name not in inside and _method(cls, _forward(cls)):
+        if id(cls) not in instantiated and cls.name not in inside and method_of(cls, _forward(cls)):
             found[id(cls)] = Candidate(cls.name, (cls.name,), cls.framework, cls, cls.node.lineno)
     return sorted(found.values(), key=lambda c: c.line)
 
@@ -138,6 +137,8 @@ def flatten(interp: Interpreter, chosen: Candidate, shapes: dict[str | None, tup
             raise _error(source, out if isinstance(out, Unknown) else Unknown(f"the model's output is {describe(out)}",
                                                                               chosen.line), f"model '{chosen.label}'")
     nodes = _reachable(outputs, inputs, source, chosen)
+    if not nodes:
+        raise source.error(f"model '{chosen.label}' has no layers", chosen.line)
     model_inputs = _input_names(inputs, nodes)
     for node in inputs:
         if isinstance(node.shape, Unknown) or node.shape is None:
@@ -156,8 +157,9 @@ def _no_shape(source, chosen: Candidate, node: Node, count: int) -> GraderError:
     comment = comment_of(source.lines.get(node.line, ""))
     claimed = comment_shape(comment) if comment else None
     hint = f"; its comment says {'x'.join(map(str, claimed))}" if claimed else ""
-    return source.error(f"the input shape of '{chosen.label}' is not in the code ({why}{hint}): pass {option} "
-                        f"with the shape of one example without the batch dimension ({order})", line)
+    given = f", given on {source.place(node.line)}" if line != node.line else ""
+    return source.error(f"the input shape of '{chosen.label}' is not in the code ({why}{given}{hint}): pass "
+                        f"{option} with the shape of one example without the batch dimension ({order})", line)
 
 
 def _error(source, unknown: Unknown, what: str) -> GraderError:
@@ -195,7 +197,7 @@ def _first_member(seq: Sequential) -> Any:
 
 
 def _run_forward(interp: Interpreter, obj: Instance, shapes: dict) -> tuple[list[Node], list]:
-    method = _method(obj.cls, _forward(obj.cls))
+    method = method_of(obj.cls, _forward(obj.cls))
     if method is None:
         raise interp.source.error(f"{obj.cls.name} has no {_forward(obj.cls)}() method", obj.cls.node.lineno)
     params = [a.arg for a in method.node.args.posonlyargs + method.node.args.args][1:]
@@ -291,9 +293,12 @@ def _named(nodes: list[Node], inputs: dict[int, str], framework: str) -> list[Im
 
 def _wanted_name(node: Node, framework: str) -> str | None:
     layer = node.layer
-    name = layer.name or node.path or layer.var
-    if name is None and framework == "pytorch" and layer.stem:
-        name = layer.stem
+    if layer.name or node.path:
+        name = layer.name or node.path
+    elif framework == "pytorch" and layer.stem:  # F.relu, a + b: the variable, else the function
+        name = node.prefix + (node.var or layer.stem)
+    else:
+        name = layer.var
     if name is not None and node.use > 1:
         name = f"{name}_{node.use}"
     return name

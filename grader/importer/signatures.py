@@ -111,6 +111,29 @@ TORCH_POSITIONAL: dict[str, tuple[str, ...]] = {
     "UpsamplingBilinear2d": ("size", "scale_factor"), "UpsamplingNearest2d": ("size", "scale_factor"),
 }
 
+# The defaults of the arguments that change no count but are worth keeping when they differ
+# (activation="relu", epsilon=1e-6): written only when the code gives another value
+_RNN = {"activation": "tanh", "recurrent_activation": "sigmoid", "dropout": 0.0, "recurrent_dropout": 0.0}
+_TORCH_NORM = {"eps": 1e-05, "momentum": 0.1}
+IGNORED_DEFAULTS: dict[tuple[str, str], dict] = {
+    **{("keras", t): {"activation": None} for t in (
+        "Dense", *(f"{c}{r}D" for c in ("Conv", "DepthwiseConv", "SeparableConv") for r in (1, 2, 3)),
+        "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")},
+    ("keras", "LSTM"): _RNN, ("keras", "GRU"): _RNN,
+    ("keras", "SimpleRNN"): {"activation": "tanh", "dropout": 0.0, "recurrent_dropout": 0.0},
+    ("keras", "BatchNormalization"): {"momentum": 0.99, "epsilon": 0.001},
+    ("keras", "LayerNormalization"): {"epsilon": 0.001}, ("keras", "GroupNormalization"): {"epsilon": 0.001},
+    ("keras", "RMSNormalization"): {"epsilon": 1e-06}, ("keras", "ELU"): {"alpha": 1.0},
+    ("keras", "Embedding"): {"mask_zero": False}, ("keras", "LeakyReLU"): {"negative_slope": 0.3},
+    ("keras", "MultiHeadAttention"): {"dropout": 0.0},
+    ("keras", "ReLU"): {"max_value": None, "negative_slope": 0.0, "threshold": 0.0},
+    **{("pytorch", f"{n}{r}d"): _TORCH_NORM for n in ("BatchNorm", "InstanceNorm") for r in (1, 2, 3)},
+    ("pytorch", "GroupNorm"): {"eps": 1e-05}, ("pytorch", "LayerNorm"): {"eps": 1e-05},
+    ("pytorch", "LeakyReLU"): {"negative_slope": 0.01}, ("pytorch", "ELU"): {"alpha": 1.0},
+    ("pytorch", "CELU"): {"alpha": 1.0}, ("pytorch", "MultiheadAttention"): {"dropout": 0.0},
+    ("pytorch", "TransformerEncoderLayer"): {"dropout": 0.1}, ("pytorch", "RMSNorm"): {"eps": None},
+}
+
 # nn.LazyConv2d(out_channels, ...) is nn.Conv2d without its first argument, inferred at the first call
 TORCH_LAZY = {
     **{f"LazyConv{r}d": f"Conv{r}d" for r in (1, 2, 3)},

@@ -93,15 +93,12 @@ def apply(interp, layer: Layer, args: list, kwargs: dict, line: int) -> Any:
         if not isinstance(value, Node):
             return Unknown(f"{layer.written or layer.type} called on {describe(value)}", line)
     layer.calls += 1
-    return Node(layer, tuple(inputs), line, framework="pytorch", use=layer.calls, path=_path(interp, layer))
+    return Node(layer, tuple(inputs), line, framework="pytorch", use=layer.calls, path=_path(interp, layer),
+                prefix=interp.prefix)
 
 
 def _path(interp, layer: Layer) -> str | None:
-    """A module's path; a function's layer (F.relu) inside a block is named in the block."""
-    path = interp.node_path(layer)
-    if path is None and layer.stem and interp.prefix:
-        path = f"{interp.prefix}{layer.stem}"
-    return path
+    return interp.node_path(layer)
 
 
 def _function_layer(interp, type_name: str, args: dict, stem: str, line: int, written: str) -> Layer:
@@ -144,7 +141,7 @@ def _apply_many(interp, layer: Layer, tensors: list, line: int) -> Any:
         if not isinstance(value, Node):
             return Unknown(f"{layer.written} of {describe(value)}", line)
     layer.calls += 1
-    return Node(layer, tuple(tensors), line, framework="pytorch", path=_path(interp, layer))
+    return Node(layer, tuple(tensors), line, framework="pytorch", path=_path(interp, layer), prefix=interp.prefix)
 
 
 def tensor_operator(interp, op: ast.operator, left: Any, right: Any, line: int) -> Any:

@@ -82,6 +82,8 @@ class Node:
     input_name: str | None = None     # for a model input
     shape: Any = None                 # for a model input: a tuple, or Unknown
     path: str | None = None           # the module path of the layer ("features.0", "block1.conv")
+    prefix: str = ""                  # the module path of the block it was made in ("block1.")
+    var: str | None = None            # the variable it is assigned to, if that is assigned once
     use: int = 1                      # 2 for the second call of the same layer, ...
     order: int = field(default_factory=lambda: next(_ORDER))
     checks: list[tuple[str, Any, int, str]] = field(default_factory=list)  # (kind, expected, line, code)
@@ -163,3 +165,17 @@ def describe(value: Any) -> str:
     if isinstance(value, Instance):
         return f"a {value.cls.name} object"
     return type(value).__name__
+
+
+def method_of(cls: ClassDef, name: str) -> Function | None:
+    """A method of a class defined in the code, looked up in its bases defined there too."""
+    value = cls.env.vars.get(name)
+    if isinstance(value, Function):
+        return value
+    for base in cls.node.bases:
+        parent = cls.env.parent.lookup(base.id)[1] if isinstance(base, ast.Name) and cls.env.parent else None
+        if isinstance(parent, ClassDef):
+            found = method_of(parent, name)
+            if found is not None:
+                return found
+    return None

@@ -13,17 +13,14 @@ from typing import Any
 
 import yaml
 
-from ..errors import ArgumentError, GraderError
+from ..errors import ArgumentError
 from ..layers import lookup
 from . import folding
 from .models import ImportedModel
+from .signatures import IGNORED_DEFAULTS
 from .sources import Source
 from .values import Layer, Ref, Unknown, describe
 
-# arguments that change no shape or count but say something about the model: kept as written
-_KEPT_IGNORED = frozenset({"activation", "recurrent_activation", "epsilon", "eps", "momentum", "negative_slope",
-                           "alpha", "max_value", "threshold", "dropout", "recurrent_dropout", "mask_zero", "stddev"})
-_NEUTRAL = {"activation": (None, "linear")}
 _LAYOUTS = {"keras": ["channels_last", "channels_first"], "pytorch": ["channels_first"]}
 MAX_CODE_LINES = 120
 
@@ -34,7 +31,7 @@ def arguments(layer: Layer, source: Source, notes: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, raw in layer.args.items():
         if key in kind.args:
-            value = _value(raw, source, notes)
+            value = _value(raw, source, notes, key)
             if isinstance(value, Unknown):
                 raise source.error(f"{layer.written or layer.type}: cannot read '{key}': {value.reason}",
                                    value.line or layer.line)
@@ -44,8 +41,10 @@ def arguments(layer: Layer, source: Source, notes: list[str]) -> dict[str, Any]:
             if not _is_default(kind, key, value, layer.args):
                 out[key] = value
         elif key in kind.ignored:
-            value = _value(raw, source, notes)
-            if key in _KEPT_IGNORED and folding.plain(value) and value not in _NEUTRAL.get(key, ()):
+            value = _value(raw, source, notes, key)
+            defaults = IGNORED_DEFAULTS.get((layer.framework, kind.type), {})
+            if key in defaults and folding.plain(value) and value != defaults[key] \
+                    and not (key == "activation" and value == "linear"):
                 out[key] = value
         elif key != "**":
             notes.append(f"{source.place(layer.line)}: {layer.written or layer.type}: '{key}' is not an argument "
@@ -55,15 +54,15 @@ def arguments(layer: Layer, source: Source, notes: list[str]) -> dict[str, Any]:
     return out
 
 
-def _value(value: Any, source: Source, notes: list[str]) -> Any:
+def _value(value: Any, source: Source, notes: list[str], key: str) -> Any:
     if isinstance(value, Layer):  # the layer a Bidirectional or TimeDistributed wraps
         return {"type": value.type, **arguments(value, source, notes)}
-    if isinstance(value, Ref):    # activation=tf.nn.relu, activation=F.gelu
-        return value.name
-    if isinstance(value, tuple):
-        return [_value(v, source, notes) for v in value]
-    if isinstance(value, list):
-        return [_value(v, source, notes) for v in value]
+    if isinstance(value, Ref):
+        if key in ("activation", "recurrent_activation"):   # activation=tf.nn.relu, activation=F.gelu
+            return value.name
+        return Unknown(f"{value.path} comes from another module; grader reads only this source")
+    if isinstance(value, (tuple, list)):
+        return [_value(v, source, notes, key) for v in value]
     return value
 
 
@@ -98,7 +97,7 @@ def slug(text: str) -> str:
 
 
 def write_yaml(model: ImportedModel, source: Source, *, ident: str, notes: list[str]) -> tuple[str, dict[int, int]]:
-    """The exercise text, and for each YAML line of a layer the source line it came from."""
+    """The exercise text, and for each YAML line of a layer the index of that layer."""
     name = os.path.basename(source.path)
     lines = [f"# Imported by `grader import` from {name} ({model.label}): check the instructions, ask and grading.",
              f"id: {ident}",
@@ -125,10 +124,10 @@ def write_yaml(model: ImportedModel, source: Source, *, ident: str, notes: list[
         if item.inputs is not None:
             entry["inputs"] = item.inputs[0] if len(item.inputs) == 1 else list(item.inputs)
         entry.update(arguments(layer, source, notes))
-        body.append((f"  - {flow(entry)}", _place(item, source), layer.line))
-    width = min(max((len(text) for text, _, _ in body), default=0) + 2, 100)
-    for text, place, line in body:
-        origin[len(lines) + 1] = line
+        body.append((f"  - {flow(entry)}", _place(item, source)))
+    width = min(max((len(text) for text, _ in body), default=0) + 2, 100)
+    for index, (text, place) in enumerate(body):
+        origin[len(lines) + 1] = index
         lines.append(_commented(text, place, width))
     lines += ["ask:", "  output_shape: 1", "  params: 1", "  total_params: 2",
               "grading:", "  follow_through: true", f"  layouts: {flow(_LAYOUTS[model.framework])}",
@@ -185,12 +184,3 @@ def model_code(source: Source, wanted: set[int]) -> str:
     if len(lines) > MAX_CODE_LINES:
         lines = lines[:MAX_CODE_LINES] + ["# ..."]
     return "\n".join(line.rstrip() for line in lines)
-
-
-def _unused_check_yaml_error(exc: GraderError, origin: dict[int, int], source: Source) -> GraderError:
-    """An error in the generated exercise, told at the source line of the layer it is about."""
-    line = origin.get(exc.line or 0)
-    if line is None:
-        return GraderError(f"the imported exercise is not valid: {exc.message}", file=source.path)
-    label, local = source.where(line)
-    return GraderError(exc.message, file=label, line=local, layer=exc.layer)
