@@ -162,6 +162,10 @@ class Calls:
             if name == "add_module" and len(args) == 2:
                 obj.attrs[str(args[0])] = args[1]
                 return None
+            shape = args[0] if args else kwargs.get("input_shape")
+            if name == "build" and obj.cls.framework == "keras" and isinstance(shape, (tuple, list)) and shape:
+                obj.example_shape = tuple(shape[1:])   # model.build((None, 28, 28, 1))
+                return None
             fn = method_of(obj.cls, name)
             if fn is not None:
                 return self.run_method(obj, fn, args, kwargs, line)

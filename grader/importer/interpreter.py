@@ -90,9 +90,8 @@ class Interpreter(Expressions, Calls):
             if folding.plain(test):
                 self.block(s.body if test else s.orelse, scope)
             else:
-                why = test.reason if isinstance(test, Unknown) else "not a constant"
-                self.unsure(s.body + s.orelse, scope, f"it is set in an if whose condition grader cannot "
-                            f"evaluate ({self.source.place(line)}: {why})", line)
+                self.unsure(s.body + s.orelse, scope, f"it depends on an if whose condition grader cannot "
+                            f"evaluate (`{ast.unparse(s.test)}` on {self.source.place(line)})", line)
         elif isinstance(s, (ast.For, ast.AsyncFor, ast.While)):
             self.unsure([s], scope, f"it is built in a loop ({self.source.place(line)}); grader does not "
                         "run loops: write the layers out one by one", line)

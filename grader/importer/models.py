@@ -150,16 +150,16 @@ def flatten(interp: Interpreter, chosen: Candidate, shapes: dict[str | None, tup
 
 
 def _no_shape(source, chosen: Candidate, node: Node, count: int) -> GraderError:
-    why = node.shape.reason if isinstance(node.shape, Unknown) else "the code does not give it"
     order = "channels first, e.g. 1,28,28" if chosen.framework == "pytorch" else "e.g. 28,28,1"
     option = "--input-shape" if count == 1 else f"--input-shape {node.input_name}=..."
-    line = getattr(node.shape, "line", None) or node.line
+    advice = f"pass {option} with the shape of one example without the batch dimension ({order})"
+    if isinstance(node.shape, Unknown):
+        return source.error(f"the input shape of '{chosen.label}' on {source.place(node.line)} is computed by "
+                            f"code grader does not run ({node.shape.reason}): {advice}", node.shape.line or node.line)
     comment = comment_of(source.lines.get(node.line, ""))
     claimed = comment_shape(comment) if comment else None
-    hint = f"; its comment says {'x'.join(map(str, claimed))}" if claimed else ""
-    given = f", given on {source.place(node.line)}" if line != node.line else ""
-    return source.error(f"the input shape of '{chosen.label}' is not in the code ({why}{given}{hint}): pass "
-                        f"{option} with the shape of one example without the batch dimension ({order})", line)
+    hint = f" (a comment says {'x'.join(map(str, claimed))})" if claimed else ""
+    return source.error(f"the input shape of '{chosen.label}' is not in the code{hint}: {advice}", node.line)
 
 
 def _error(source, unknown: Unknown, what: str) -> GraderError:
