@@ -39,21 +39,27 @@ def import_model(path: str, *, input_shape: Any = None, model: str | None = None
                  framework: str | None = None) -> Imported:
     """The exercise for the model in ``path``; a GraderError naming the line when it cannot be read."""
     shapes = parse_input_shape(input_shape)
-    if path.lower().endswith(".keras"):
-        source, interp, found = keras_file.read_keras(path)
-    else:
-        source = read_source(path)
-        interp = Interpreter(source).run()
-        found = candidates(interp)
-    return _imported(source, interp, found, shapes, model, framework)
+    try:
+        if path.lower().endswith(".keras"):
+            source, interp, found = keras_file.read_keras(path)
+        else:
+            source = read_source(path)
+            interp = Interpreter(source).run()
+            found = candidates(interp)
+        return _imported(source, interp, found, shapes, model, framework)
+    except RecursionError:
+        raise GraderError("the code is nested too deeply to read", file=path) from None
 
 
 def import_code(text: str, name: str = "model.py", *, input_shape: Any = None, model: str | None = None,
                 framework: str | None = None) -> Imported:
     """:func:`import_model` for Python code held in memory."""
-    source = source_from_text(text, name)
-    interp = Interpreter(source).run()
-    return _imported(source, interp, candidates(interp), parse_input_shape(input_shape), model, framework)
+    try:
+        source = source_from_text(text, name)
+        interp = Interpreter(source).run()
+        return _imported(source, interp, candidates(interp), parse_input_shape(input_shape), model, framework)
+    except RecursionError:
+        raise GraderError("the code is nested too deeply to read", file=name) from None
 
 
 def _imported(source: Source, interp: Interpreter, found: list, shapes: dict, model: str | None,

@@ -106,7 +106,7 @@ class Interpreter(Expressions, Calls):
             scope.set(s.name, Function(s, scope))
         elif isinstance(s, ast.ClassDef):
             self.define_class(s, scope)
-        elif isinstance(s, ast.Return):
+        elif isinstance(s, ast.Return) and self.depth:   # (a return outside a function is not Python)
             raise Return(self.ev(s.value, scope) if s.value is not None else None)
 
     def define_class(self, s: ast.ClassDef, scope: folding.Scope) -> None:

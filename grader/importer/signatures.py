@@ -81,7 +81,7 @@ TORCH_POSITIONAL: dict[str, tuple[str, ...]] = {
     **{f"BatchNorm{r}d": _TNORM for r in (1, 2, 3)},
     **{f"InstanceNorm{r}d": _TNORM for r in (1, 2, 3)},
     **{f"MaxPool{r}d": _TMAXPOOL for r in (1, 2, 3)},
-    **{f"AvgPool{r}d": _TAVGPOOL for r in (1, 2, 3)},
+    "AvgPool1d": _TAVGPOOL[:-1], "AvgPool2d": _TAVGPOOL, "AvgPool3d": _TAVGPOOL,
     **{f"Adaptive{op}Pool{r}d": ("output_size",) for op in ("Avg", "Max") for r in (1, 2, 3)},
     **{f"{pad}{r}d": ("padding",) for pad in ("CircularPad", "ReflectionPad", "ReplicationPad", "ZeroPad")
        for r in (1, 2, 3)},
@@ -117,7 +117,8 @@ _RNN = {"activation": "tanh", "recurrent_activation": "sigmoid", "dropout": 0.0,
 _TORCH_NORM = {"eps": 1e-05, "momentum": 0.1}
 IGNORED_DEFAULTS: dict[tuple[str, str], dict] = {
     **{("keras", t): {"activation": None} for t in (
-        "Dense", *(f"{c}{r}D" for c in ("Conv", "DepthwiseConv", "SeparableConv") for r in (1, 2, 3)),
+        "Dense", "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+        "SeparableConv2D",
         "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")},
     ("keras", "LSTM"): _RNN, ("keras", "GRU"): _RNN,
     ("keras", "SimpleRNN"): {"activation": "tanh", "dropout": 0.0, "recurrent_dropout": 0.0},

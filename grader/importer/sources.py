@@ -11,6 +11,7 @@ import ast
 import json
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from ..errors import GraderError
@@ -68,7 +69,7 @@ class Source:
         first = 1 + sum(c.count for c in self.chunks)
         lines = code.split("\n")
         try:
-            tree = ast.parse(_without_magics(code), filename=label)
+            tree = parse(code, label)
         except SyntaxError as exc:
             if strict:
                 raise GraderError(f"not valid Python: {exc.msg}", file=label,
@@ -81,6 +82,14 @@ class Source:
         for i, text in enumerate(lines):
             self.lines[first + i] = text
         self.statements.extend(tree.body)
+
+
+def parse(code: str, label: str = "<code>") -> ast.Module:
+    """The code's syntax tree; Python's warnings about it (an invalid escape in a regex string)
+    are the code's business, not the instructor's terminal's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(_without_magics(code), filename=label)
 
 
 def _without_magics(code: str) -> str:
@@ -189,7 +198,7 @@ def markdown_blocks(text: str) -> list[tuple[int, str]]:
 def _parses(code: str) -> bool:
     """An unlabelled fenced block is code only if it is Python (it is often output)."""
     try:
-        ast.parse(_without_magics(code))
+        parse(code)
     except SyntaxError:
         return False
     return True
@@ -209,7 +218,7 @@ def text_cells(text: str) -> list[tuple[int, str]]:
             if not code.strip() or (cut < len(body) and body[cut - 1].strip() and body[cut].strip()):
                 continue
             try:
-                ast.parse(_without_magics(code))
+                parse(code)
             except SyntaxError:
                 continue
             blocks.append((start + 2, code))
