@@ -68,3 +68,18 @@ def test_help_says_force_and_gives_examples():
     text = sub.format_help()
     assert "--force" in text and "refuses to overwrite" in text
     assert "grader import lecture.ipynb -o" in text
+
+
+def test_the_readme_steps_import_notebook_and_grade_to_full_marks(tmp_path, capsys):
+    """Import, then the solution notebook of the imported exercise grades to full marks
+    (dotted PyTorch names such as block1.conv1 included)."""
+    import json
+
+    for source in ("torch_resnet_blocks.py", "keras_functional_residual.py"):
+        exercise, notebook = tmp_path / f"{source}.yaml", tmp_path / f"{source}.ipynb"
+        assert main(["import", str(FIXTURES / source), "-o", str(exercise)]) == 0
+        assert main(["notebook", str(exercise), "--solution", "-o", str(notebook)]) == 0
+        capsys.readouterr()
+        assert main(["check", str(exercise), str(notebook), "--format", "json"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["score"] == result["max_score"] > 0 and result["errors"] == []
