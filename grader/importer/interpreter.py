@@ -165,7 +165,8 @@ class Interpreter(Expressions, Calls):
     def assign(self, target: ast.expr, value: Any, scope: folding.Scope, line: int) -> None:
         if isinstance(target, ast.Name):
             scope.set(target.id, value)
-            if isinstance(value, (Layer, Sequential, Functional, Instance)) and value.var is None:
+            if isinstance(value, (Layer, Sequential, Functional, Instance)) and value.var is None \
+                    and scope is self.globals:   # a helper's local `layer = ...` names nothing
                 value.var = target.id
             elif isinstance(value, Node) and value.var is None and scope.once.get(target.id) == 1:
                 value.var = target.id  # add_2 = a + b names the Add; x = F.relu(x) again and again does not

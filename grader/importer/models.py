@@ -41,7 +41,8 @@ class ImportedLayer:
 @dataclass
 class ImportedModel:
     framework: str
-    label: str
+    label: str                           # as listed: "model", "net = SmallNet()"
+    title: str                           # for the exercise title: "model", "SmallNet"
     inputs: dict[str, Any]               # name -> shape (tuple)
     input_lines: dict[str, int]
     layers: list[ImportedLayer]
@@ -145,7 +146,8 @@ def flatten(interp: Interpreter, chosen: Candidate, shapes: dict[str | None, tup
             raise _no_shape(source, chosen, node, len(inputs))
     layers = _named(nodes, model_inputs, chosen.framework)
     lines = {chosen.line} | {n.line for n in nodes} | {n.layer.line for n in nodes} | {n.line for n in inputs}
-    return ImportedModel(chosen.framework, chosen.label, {model_inputs[id(n)]: tuple(n.shape) for n in inputs},
+    title = chosen.names[-1] if isinstance(chosen.value, (Instance, ClassDef)) else chosen.names[0]
+    return ImportedModel(chosen.framework, chosen.label, title, {model_inputs[id(n)]: tuple(n.shape) for n in inputs},
                          {model_inputs[id(n)]: n.line for n in inputs}, layers, chosen.line, lines)
 
 

@@ -101,7 +101,7 @@ def write_yaml(model: ImportedModel, source: Source, *, ident: str, notes: list[
     name = os.path.basename(source.path)
     lines = [f"# Imported by `grader import` from {name} ({model.label}): check the instructions, ask and grading.",
              f"id: {ident}",
-             f"title: {flow(f'Output shapes and parameters: {model.label} from {name}')}",
+             f"title: {flow(f'Output shapes and parameters of {model.title} ({name})')}",
              f"framework: {model.framework}",
              "instructions: |"]
     lines += ["  " + line if line else "" for line in _instructions(model, source).split("\n")]
