@@ -123,6 +123,8 @@ def test_keras_archives_that_are_not_models(tmp_path):
         archive.writestr("metadata.json", "{}")
     with pytest.raises(GraderError, match="no config.json"):
         import_model(str(empty))
+    with pytest.raises(GraderError, match=r"HDF5 files are not read: save the model as \.keras"):
+        import_model(str(tmp_path / "model.h5"))
 
 
 # -- folding and following the code ------------------------------------------------------

@@ -39,6 +39,9 @@ def import_model(path: str, *, input_shape: Any = None, model: str | None = None
                  framework: str | None = None) -> Imported:
     """The exercise for the model in ``path``; a GraderError naming the line when it cannot be read."""
     shapes = parse_input_shape(input_shape)
+    if path.lower().endswith((".h5", ".hdf5")):
+        raise GraderError("Keras 2 HDF5 files are not read: save the model as .keras (model.save('model.keras')), "
+                          "or import the code that builds it", file=path)
     try:
         if path.lower().endswith(".keras"):
             source, interp, found = keras_file.read_keras(path)

@@ -208,7 +208,6 @@ class Calls:
     def instantiate(self, cls: ClassDef, args: list, kwargs: dict, line: int) -> Any:
         obj = Instance(cls, {}, line)
         if cls.framework:
-            cls.inside = cls.inside or bool(self.owners)
             self.instances.append(obj)
         init = method_of(cls, "__init__")
         if init is not None:

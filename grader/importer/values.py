@@ -115,7 +115,6 @@ class ClassDef:
     node: ast.ClassDef
     framework: str | None
     env: Any
-    inside: bool = False          # instantiated inside another class: a block, not a model
 
     @property
     def name(self) -> str:
