@@ -137,6 +137,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solution", action="store_true", help="fill the answers table with the expected values")
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="the notebook to write (.ipynb)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+    p = sub.add_parser(
+        "import", help="write an exercise from existing model code (nothing is run)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write the exercise YAML for a Keras or PyTorch model found in a .py file, a notebook, "
+                    "Markdown code blocks or a saved .keras file. The code is read, never run: constants are "
+                    "folded and helper functions followed; what needs running (an input shape computed from "
+                    "data, a loop that adds layers) is an error naming the line. Shape comments in the code "
+                    "that disagree with the computed shapes are listed. Without -o the YAML goes to stdout; "
+                    "-o refuses to overwrite an existing file unless --force is given.",
+        epilog="examples:\n  grader import lecture.ipynb -o exercises/lecture-cnn.yaml\n"
+               "  grader import model.py --model Net --input-shape 1,28,28 -o exercises/net.yaml\n"
+               "  grader import saved_model.keras > exercise.yaml")
+    p.add_argument("source", metavar="SOURCE", help=".py, .ipynb, .md or .keras file holding the model")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the exercise here (default: stdout)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.add_argument("--input-shape", metavar="SHAPE", action="append",
+                   help="one example's shape without the batch (28,28,1; channels first for PyTorch); "
+                        "NAME=SHAPE for one of several inputs (repeatable)")
+    p.add_argument("--model", metavar="NAME", help="the model to import (variable or class name) when the "
+                                                   "source defines several")
+    p.add_argument("--framework", choices=("keras", "pytorch"), help="consider only this framework's models")
     return parser
 
 
@@ -310,4 +332,25 @@ def _notebook(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise GraderError(f"cannot write the notebook: {exc.strerror}", file=args.output) from None
     print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+@command("import")
+def _import(args: argparse.Namespace) -> int:
+    import os
+
+    from .importer import import_model
+
+    if args.output and os.path.exists(args.output) and not args.force:
+        raise GraderError("exists; pass --force to overwrite it", file=args.output)
+    imported = import_model(args.source, input_shape=args.input_shape, model=args.model, framework=args.framework)
+    for note in imported.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not args.output:
+        sys.stdout.write(imported.yaml)
+        return EXIT_OK
+    _write_text(args.output, imported.yaml)
+    solution = imported.exercise.solution
+    print(f"wrote {args.output}: {imported.model}, {len(solution.layers)} layers, "
+          f"{solution.total_params:,} parameters; check it with: grader solve {args.output}")
     return EXIT_OK
