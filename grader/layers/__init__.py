@@ -7,7 +7,7 @@ from .base import Counts, LayerKind, Weight, Window, count, formula, snake_case
 from .registry import FRAMEWORKS, kinds, lookup, register
 
 from . import (keras, keras_conv, keras_image, keras_reshaping, keras_sequence,  # noqa: E402, F401 (they register)
-               torch, torch_conv, torch_extras)
+               torch, torch_conv, torch_extras, torch_sequence)
 
 __all__ = ["Counts", "LayerKind", "Weight", "Window", "count", "formula", "snake_case",
            "FRAMEWORKS", "kinds", "lookup", "register"]

@@ -388,6 +388,13 @@ def check_given(p: Mapping[str, Any], arg: str, actual: int, what: str) -> None:
         raise ShapeError(f"{arg}={given}, but the incoming {what} is {actual}")
 
 
+def probability(value: Any, name: str) -> float:
+    """A PyTorch dropout probability (nn.Dropout and the recurrent layers raise outside [0, 1])."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ArgumentError(name, f"argument '{name}' must be a probability between 0 and 1, got {value!r}")
+    return value
+
+
 def ignoring(*names: str) -> frozenset[str]:
     """PyTorch constructor arguments accepted and ignored: together with ``args`` they are
     exactly the keywords of the torch.nn class (tests compare them with its signature), so
