@@ -139,6 +139,23 @@ def broadcast(shapes: Sequence[Shape], what: str) -> Shape:
     return tuple(out)
 
 
+def reshape(in_shape: Shape, target: Shape) -> Shape:
+    """The shape ``target`` names for the values of ``in_shape``, its one -1 inferred
+    (Keras Reshape, PyTorch Unflatten)."""
+    total = prod(in_shape)
+    if target.count(-1) > 1:
+        raise ShapeError(f"target_shape {list(target)} may contain -1 only once")
+    if -1 in target:
+        known = -prod(target)
+        if total % known:
+            raise ShapeError(f"cannot reshape {fmt_shape(in_shape)} ({total} values) into {list(target)}")
+        return tuple(total // known if d == -1 else d for d in target)
+    if prod(target) != total:
+        raise ShapeError(f"cannot reshape {fmt_shape(in_shape)} ({total} values) into "
+                         f"{fmt_shape(target)} ({prod(target)} values)")
+    return tuple(target)
+
+
 def require_rank(shape: Shape, ranks: int | Sequence[int], expected: str) -> None:
     allowed = (ranks,) if isinstance(ranks, int) else tuple(ranks)
     if len(shape) not in allowed:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from ..errors import ArgumentError, ShapeError
-from ..shapes import Shape
+from ..shapes import Shape, require_rank, split_channels
 
 # Arguments of every Keras layer that never change shapes or counts (SPEC section 1); the
 # PyTorch kinds list theirs per class, exactly as each constructor takes them.
@@ -218,6 +218,29 @@ def shape_arg(value: Any, name: str) -> tuple[int, ...]:
                               f"(a shape without the batch dimension), got {_quote(value)}")
 
 
+def positive_shape(value: Any, name: str) -> tuple[int, ...]:
+    """Sizes without -1 (PyTorch's normalized_shape)."""
+    shape = shape_arg(value, name)
+    if -1 in shape:
+        raise ArgumentError(name, f"argument '{name}' must be positive sizes, got {value!r}")
+    return shape
+
+
+def flat_pads(rank: int) -> Callable[[Any, str], tuple[int, ...]]:
+    """PyTorch's ZeroPad/ConstantPad ``padding``: an int (every side of the last ``rank``
+    dimensions) or an even number of ints, pairs from the last dimension backwards (left,
+    right, top, bottom, front, back), as F.pad takes them; negative values crop."""
+    def convert(value: Any, name: str) -> tuple[int, ...]:
+        if _is_int(value):
+            return (value,) * (2 * rank)
+        if isinstance(value, (list, tuple)) and value and len(value) % 2 == 0 and all(_is_int(v) for v in value):
+            return tuple(value)
+        raise ArgumentError(name, f"argument '{name}' must be an integer or {2 * rank} integers "
+                                  f"(left, right{', top, bottom' if rank > 1 else ''}"
+                                  f"{', front, back' if rank > 2 else ''}), got {value!r}")
+    return convert
+
+
 def axis_arg(value: Any, name: str) -> int | tuple[int, ...]:
     if _is_int(value):
         return value
@@ -233,6 +256,35 @@ def data_format(value: Any, name: str) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Sliding windows: what the shape working and the window mistakes ask a kind for (issue 8)
+
+@dataclass(frozen=True)
+class Window:
+    """The sliding window of a convolution or pooling layer, read from its arguments.
+
+    Enough to recompute every spatial output size without the kind: ``pads`` are per
+    spatial axis ``(before, after)``, or None for Keras 'same' and 'causal', whose output
+    is ``ceil(n / stride)`` whatever the kernel. ``ceil`` is PyTorch's ``ceil_mode``.
+    """
+
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    pads: tuple[tuple[int, int], ...] | None
+    dilation: tuple[int, ...]
+    ceil: bool
+    channels_first: bool
+    pooling: bool
+
+
+def unit_strides(p: Mapping[str, Any], window: Window, key: str) -> dict[str, Any] | None:
+    """``p`` with every stride 1 under ``key`` (as if the window moved one step at a time),
+    or None when every stride already is 1."""
+    if all(s == 1 for s in window.stride):
+        return None
+    return {**p, key: (1,) * len(window.kernel)}
+
+
+# ---------------------------------------------------------------------------
 
 class LayerKind:
     """A layer class of one framework. Subclasses set ``args`` and the two rules."""
@@ -245,6 +297,8 @@ class LayerKind:
     arity: ClassVar[tuple[int, int | None]] = (1, 1)
     #: short description for the README's supported-layers table
     summary: ClassVar[str] = ""
+    #: other names of the same class in the framework (Keras' ``Convolution2D`` for ``Conv2D``)
+    aliases: ClassVar[tuple[str, ...]] = ()
 
     def known_args(self) -> list[str]:
         return sorted(set(self.args) | set(self.ignored))
@@ -275,6 +329,20 @@ class LayerKind:
         """Multiply-accumulates that involve no weight (attention scores)."""
         return 0
 
+    # Convolution and pooling kinds override these three; the rest have no window.
+
+    def window(self, p: Mapping[str, Any]) -> Window | None:
+        """The sliding window of these arguments, or None for a kind that slides none."""
+        return None
+
+    def padding_swapped(self, p: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The arguments with the padding turned the other way (valid <-> same), or None."""
+        return None
+
+    def stride_ignored(self, p: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The arguments with every stride 1, or None when there is no stride to ignore."""
+        return None
+
 
 def snake_case(name: str) -> str:
     """Keras' ``to_snake_case``: the default layer names ``conv2d``, ``max_pooling2d``."""
@@ -287,3 +355,48 @@ def snake_case(name: str) -> str:
 def ensure(condition: bool, message: str) -> None:
     if not condition:
         raise ShapeError(message)
+
+
+# ---------------------------------------------------------------------------
+# What the kinds of one framework share across their modules
+
+_KERAS_SPATIAL = {1: "(steps, channels)", 2: "(height, width, channels)", 3: "(depth, height, width, channels)"}
+
+
+def channels_first(p: Mapping[str, Any]) -> bool:
+    """Keras' ``data_format``: channels_last unless it says otherwise."""
+    return p.get("data_format") == "channels_first"
+
+
+def keras_feature_map(shape: Shape, rank: int, p: Mapping[str, Any]) -> tuple[Shape, int]:
+    """(spatial dims, channels) of a Keras feature map of ``rank`` spatial dimensions."""
+    expected = _KERAS_SPATIAL[rank]
+    if channels_first(p):
+        expected = "(channels, " + expected[1:].replace(", channels", "")
+    require_rank(shape, rank + 1, f"{rank + 1}-D {expected}")
+    return split_channels(shape, channels_first(p))
+
+
+#: the device and dtype keywords every PyTorch module with weights takes
+DEVICE_ARGS = ("device", "dtype")
+
+
+def check_given(p: Mapping[str, Any], arg: str, actual: int, what: str) -> None:
+    """PyTorch's optional ``in_channels``/``in_features``/...: when given, it must match the input."""
+    given = p.get(arg)
+    if given is not None and given != actual:
+        raise ShapeError(f"{arg}={given}, but the incoming {what} is {actual}")
+
+
+def probability(value: Any, name: str) -> float:
+    """A PyTorch dropout probability (nn.Dropout and the recurrent layers raise outside [0, 1])."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ArgumentError(name, f"argument '{name}' must be a probability between 0 and 1, got {value!r}")
+    return value
+
+
+def ignoring(*names: str) -> frozenset[str]:
+    """PyTorch constructor arguments accepted and ignored: together with ``args`` they are
+    exactly the keywords of the torch.nn class (tests compare them with its signature), so
+    an argument PyTorch would reject is an error here too."""
+    return frozenset(names)

@@ -1,4 +1,7 @@
-"""Keras 3 layer kinds (channels_last unless ``data_format`` says otherwise).
+"""Keras 3 layer kinds (channels_last unless ``data_format`` says otherwise): the base of
+every Keras kind, and the core, activation, regularisation, normalisation and merging
+layers. Convolutions and pooling are in keras_conv.py, padding, cropping and upsampling in
+keras_reshaping.py, sequences in keras_sequence.py, image preprocessing in keras_image.py.
 
 Each rule follows the Keras source it names; the differential tests build the same
 layers in real Keras and compare every shape and count.
@@ -8,14 +11,10 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from ..errors import ArgumentError, ShapeError, did_you_mean
-from ..shapes import (Shape, axis_index, broadcast, fmt_shape, join_channels, keras_transpose_output,
-                      keras_window_output, prod, require_rank, split_channels)
-from .base import (KERAS_IGNORED, Arg, LayerKind, Weight, axis_arg, boolean, choice, data_format,
-                   ensure, integer, int_tuple, optional, shape_arg)
+from ..shapes import Shape, axis_index, broadcast, fmt_shape, prod, require_rank, reshape
+from .base import (KERAS_IGNORED, Arg, LayerKind, Weight, axis_arg, boolean, data_format,
+                   ensure, integer, keras_feature_map, shape_arg)
 from .registry import register
-
-_SPATIAL = {1: "(steps, channels)", 2: "(height, width, channels)", 3: "(depth, height, width, channels)"}
-
 
 # The names ``keras.activations.get`` accepts (keras/src/activations/__init__.py, Keras 3;
 # Keras 2's names are all among them). They change no shape or count, but a misspelt one
@@ -38,6 +37,8 @@ def activation(value: Any, name: str) -> str | None:
 
 
 class KerasKind(LayerKind):
+    """A Keras 3 layer class: the Keras arguments that change nothing are accepted."""
+
     framework = "keras"
     ignored = KERAS_IGNORED
 
@@ -48,237 +49,12 @@ class KerasKind(LayerKind):
         return super().normalize(raw)
 
 
-def _channels_first(p: Mapping[str, Any]) -> bool:
-    return p.get("data_format") == "channels_first"
-
-
-def _feature_map(kind: LayerKind, shape: Shape, rank: int, p: Mapping[str, Any]) -> tuple[Shape, int]:
-    expected = _SPATIAL[rank]
-    if _channels_first(p):
-        expected = "(channels, " + expected[1:].replace(", channels", "")
-    require_rank(shape, rank + 1, f"{rank + 1}-D {expected}")
-    return split_channels(shape, _channels_first(p))
-
-
-# -- convolutions (keras/src/layers/convolutional/base_conv.py) -------------------------
-
-def _conv_args(rank: int, *, filters: bool = True, causal: bool = False) -> dict[str, Arg]:
-    paddings = ("valid", "same", "causal") if causal else ("valid", "same")
-    args = {
-        "kernel_size": Arg(int_tuple(rank)),
-        "strides": Arg(int_tuple(rank), 1),
-        "padding": Arg(choice(*paddings), "valid"),
-        "data_format": Arg(data_format, "channels_last"),
-        "dilation_rate": Arg(int_tuple(rank), 1),
-        "use_bias": Arg(boolean, True),
-    }
-    if filters:
-        args = {"filters": Arg(integer()), **args}
-    return args
-
-
-def _check_strides_dilation(p: Mapping[str, Any]) -> None:
-    if max(p["strides"]) > 1 and max(p["dilation_rate"]) > 1:
-        raise ArgumentError("dilation_rate", "Keras does not support strides > 1 together with "
-                            f"dilation_rate > 1 (strides={list(p['strides'])}, "
-                            f"dilation_rate={list(p['dilation_rate'])})")
-
-
-def _conv_spatial(spatial: Shape, p: Mapping[str, Any]) -> tuple[int, ...]:
-    out = []
-    for n, k, s, d in zip(spatial, p["kernel_size"], p["strides"], p["dilation_rate"]):
-        out.append(keras_window_output(n, k, s, p["padding"], d))
-    return tuple(out)
-
-
-class Conv(KerasKind):
-    rank = 2
-
-    def check(self, p):
-        _check_strides_dilation(p)
-        if p["filters"] % p["groups"]:
-            raise ArgumentError("groups", f"filters ({p['filters']}) must be divisible by groups ({p['groups']})")
-
-    def output_shape(self, p, in_shapes):
-        spatial, _ = _feature_map(self, in_shapes[0], self.rank, p)
-        return join_channels(_conv_spatial(spatial, p), p["filters"], _channels_first(p))
-
-    def weights(self, p, in_shapes, out_shape):
-        _, cin = _feature_map(self, in_shapes[0], self.rank, p)
-        ensure(cin % p["groups"] == 0, f"the {cin} input channels are not divisible by groups={p['groups']}")
-        positions = prod(split_channels(out_shape, _channels_first(p))[0])
-        w = [Weight("kernel", (*p["kernel_size"], cin // p["groups"]), (p["filters"],), uses=positions)]
-        if p["use_bias"]:
-            w.append(Weight("bias", (), (p["filters"],), group="kernel"))
-        return w
-
-
-def _conv_kind(rank: int) -> type:
-    class _Conv(Conv):
-        type = f"Conv{rank}D"
-        args = {**_conv_args(rank, causal=rank == 1), "groups": Arg(integer(), 1)}
-        summary = "filters, kernel_size, strides, padding, dilation_rate, groups, use_bias, data_format"
-    _Conv.rank = rank
-    _Conv.__name__ = _Conv.__qualname__ = f"Conv{rank}D"
-    return _Conv
-
-
-for _r in (1, 2, 3):
-    register(f"Convolution{_r}D")(_conv_kind(_r))
-
-
-class ConvTranspose(KerasKind):
-    """keras/src/layers/convolutional/base_conv_transpose.py"""
-
-    rank = 2
-
-    def check(self, p):
-        _check_strides_dilation(p)
-        if p["output_padding"] is not None:
-            for op, s in zip(p["output_padding"], p["strides"]):
-                if op >= s:
-                    raise ArgumentError("output_padding", f"output_padding {list(p['output_padding'])} "
-                                        f"must be smaller than strides {list(p['strides'])}")
-
-    def output_shape(self, p, in_shapes):
-        spatial, _ = _feature_map(self, in_shapes[0], self.rank, p)
-        ops = p["output_padding"] or (None,) * self.rank
-        out = tuple(keras_transpose_output(n, k, p["padding"], s, op, d) for n, k, s, op, d in
-                    zip(spatial, p["kernel_size"], p["strides"], ops, p["dilation_rate"]))
-        return join_channels(out, p["filters"], _channels_first(p))
-
-    def weights(self, p, in_shapes, out_shape):
-        spatial, cin = _feature_map(self, in_shapes[0], self.rank, p)
-        # each input position scatters the whole kernel: cin*k*filters MACs per input position
-        w = [Weight("kernel", (*p["kernel_size"], cin), (p["filters"],), uses=prod(spatial))]
-        if p["use_bias"]:
-            w.append(Weight("bias", (), (p["filters"],), group="kernel"))
-        return w
-
-
-def _conv_transpose_kind(rank: int) -> type:
-    class _ConvT(ConvTranspose):
-        type = f"Conv{rank}DTranspose"
-        args = {**_conv_args(rank), "output_padding": Arg(optional(int_tuple(rank, 0)), None)}
-        summary = "filters, kernel_size, strides, padding, output_padding, dilation_rate, use_bias"
-    _ConvT.rank = rank
-    _ConvT.__name__ = _ConvT.__qualname__ = f"Conv{rank}DTranspose"
-    return _ConvT
-
-
-for _r in (1, 2, 3):
-    register(f"Convolution{_r}DTranspose")(_conv_transpose_kind(_r))
-
-
-class DepthwiseConv(KerasKind):
-    """keras/src/layers/convolutional/base_depthwise_conv.py
-
-    Unlike Conv and ConvTranspose, it accepts strides > 1 together with dilation_rate > 1.
-    """
-
-    rank = 2
-
-    def output_shape(self, p, in_shapes):
-        spatial, cin = _feature_map(self, in_shapes[0], self.rank, p)
-        return join_channels(_conv_spatial(spatial, p), cin * p["depth_multiplier"], _channels_first(p))
-
-    def weights(self, p, in_shapes, out_shape):
-        _, cin = _feature_map(self, in_shapes[0], self.rank, p)
-        positions = prod(split_channels(out_shape, _channels_first(p))[0])
-        w = [Weight("kernel", p["kernel_size"], (cin * p["depth_multiplier"],), uses=positions)]
-        if p["use_bias"]:
-            w.append(Weight("bias", (), (cin * p["depth_multiplier"],), group="kernel"))
-        return w
-
-
-class SeparableConv(KerasKind):
-    """keras/src/layers/convolutional/base_separable_conv.py
-
-    Unlike Conv and ConvTranspose, it accepts strides > 1 together with dilation_rate > 1.
-    """
-
-    rank = 2
-
-    def output_shape(self, p, in_shapes):
-        spatial, _ = _feature_map(self, in_shapes[0], self.rank, p)
-        return join_channels(_conv_spatial(spatial, p), p["filters"], _channels_first(p))
-
-    def weights(self, p, in_shapes, out_shape):
-        _, cin = _feature_map(self, in_shapes[0], self.rank, p)
-        positions = prod(split_channels(out_shape, _channels_first(p))[0])
-        mid = cin * p["depth_multiplier"]
-        w = [Weight("depthwise_kernel", p["kernel_size"], (mid,), uses=positions),
-             Weight("pointwise_kernel", (mid,), (p["filters"],), uses=positions)]
-        if p["use_bias"]:
-            w.append(Weight("bias", (), (p["filters"],), group="pointwise_kernel"))
-        return w
-
-
-for _r in (1, 2):
-    _dw = type(f"DepthwiseConv{_r}D", (DepthwiseConv,), {
-        "type": f"DepthwiseConv{_r}D", "rank": _r,
-        # only Conv1D accepts padding='causal' (standardize_padding(allow_causal=rank == 1) in base_conv)
-        "args": {**_conv_args(_r, filters=False), "depth_multiplier": Arg(integer(), 1)},
-        "summary": "kernel_size, depth_multiplier, strides, padding, dilation_rate, use_bias"})
-    register()(_dw)
-    _sep = type(f"SeparableConv{_r}D", (SeparableConv,), {
-        "type": f"SeparableConv{_r}D", "rank": _r,
-        "args": {**_conv_args(_r), "depth_multiplier": Arg(integer(), 1)},
-        "summary": "filters, kernel_size, depth_multiplier, strides, padding, dilation_rate, use_bias"})
-    register(f"SeparableConvolution{_r}D")(_sep)
-
-
-# -- pooling (keras/src/ops/operation_utils.py: compute_pooling_output_shape) ------------
-
-class Pooling(KerasKind):
-    rank = 2
-    summary = "pool_size, strides (default pool_size), padding, data_format"
-
-    def output_shape(self, p, in_shapes):
-        spatial, c = _feature_map(self, in_shapes[0], self.rank, p)
-        strides = p["strides"] or p["pool_size"]
-        out = tuple(keras_window_output(n, k, s, p["padding"]) for n, k, s in
-                    zip(spatial, p["pool_size"], strides))
-        return join_channels(out, c, _channels_first(p))
-
-
-# Keras' own aliases: MaxPool2D, AvgPool2D, GlobalAvgPool2D
-_SHORT = {"Max": "Max", "Average": "Avg"}
-for _r in (1, 2, 3):
-    for _op in ("Max", "Average"):
-        _pool = type(f"{_op}Pooling{_r}D", (Pooling,), {
-            "type": f"{_op}Pooling{_r}D", "rank": _r,
-            # keras/src/layers/pooling: MaxPooling defaults pool_size to 2, AveragePooling has no default
-            "args": {"pool_size": Arg(int_tuple(_r), (2,) * _r if _op == "Max" else Arg.REQUIRED),
-                     "strides": Arg(optional(int_tuple(_r)), None),
-                     "padding": Arg(choice("valid", "same"), "valid"),
-                     "data_format": Arg(data_format, "channels_last")}})
-        register(f"{_SHORT[_op]}Pool{_r}D")(_pool)
-
-
-class GlobalPooling(KerasKind):
-    rank = 2
-    args = {"data_format": Arg(data_format, "channels_last"), "keepdims": Arg(boolean, False)}
-    summary = "data_format, keepdims"
-
-    def output_shape(self, p, in_shapes):
-        spatial, c = _feature_map(self, in_shapes[0], self.rank, p)
-        if p["keepdims"]:
-            return join_channels((1,) * len(spatial), c, _channels_first(p))
-        return (c,)
-
-
-for _r in (1, 2, 3):
-    for _op in ("Max", "Average"):
-        register(f"Global{_SHORT[_op]}Pool{_r}D")(type(f"Global{_op}Pooling{_r}D", (GlobalPooling,), {
-            "type": f"Global{_op}Pooling{_r}D", "rank": _r}))
-
-
 # -- core -----------------------------------------------------------------------------
 
-@register("Input")
+@register
 class InputLayer(KerasKind):
     type = "InputLayer"
+    aliases = ("Input",)
     args = {"shape": Arg(shape_arg)}
     arity = (0, 0)
     summary = "shape (a layer of its own, instead of input_shape)"
@@ -288,7 +64,7 @@ class InputLayer(KerasKind):
         return p["shape"]
 
 
-@register()
+@register
 class Dense(KerasKind):
     """Acts on the last axis, whatever the rank (keras/src/layers/core/dense.py)."""
 
@@ -306,7 +82,7 @@ class Dense(KerasKind):
         return w
 
 
-@register()
+@register
 class Flatten(KerasKind):
     type = "Flatten"
     args = {"data_format": Arg(data_format, "channels_last")}
@@ -316,7 +92,7 @@ class Flatten(KerasKind):
         return (prod(in_shapes[0]),)
 
 
-@register()
+@register
 class Reshape(KerasKind):
     type = "Reshape"
     args = {"target_shape": Arg(shape_arg)}
@@ -326,22 +102,8 @@ class Reshape(KerasKind):
         return reshape(in_shapes[0], p["target_shape"])
 
 
-def reshape(in_shape: Shape, target: Shape) -> Shape:
-    total = prod(in_shape)
-    if target.count(-1) > 1:
-        raise ShapeError(f"target_shape {list(target)} may contain -1 only once")
-    if -1 in target:
-        known = -prod(target)
-        if total % known:
-            raise ShapeError(f"cannot reshape {fmt_shape(in_shape)} ({total} values) into {list(target)}")
-        return tuple(total // known if d == -1 else d for d in target)
-    if prod(target) != total:
-        raise ShapeError(f"cannot reshape {fmt_shape(in_shape)} ({total} values) into "
-                         f"{fmt_shape(target)} ({prod(target)} values)")
-    return tuple(target)
 
-
-@register()
+@register
 class Permute(KerasKind):
     type = "Permute"
     args = {"dims": Arg(shape_arg)}
@@ -354,7 +116,7 @@ class Permute(KerasKind):
         return tuple(shape[d - 1] for d in dims)
 
 
-@register()
+@register
 class RepeatVector(KerasKind):
     type = "RepeatVector"
     args = {"n": Arg(integer())}
@@ -373,21 +135,87 @@ def _fraction(value: Any, name: str) -> float:
 
 
 _RATE = {"rate": Arg(_fraction)}  # required, as in Keras 3's constructors
-_IDENTITY = {
-    "Dropout": _RATE, "GaussianDropout": _RATE, "AlphaDropout": _RATE,
-    "GaussianNoise": {"stddev": Arg(_fraction)},
-    "Activation": {"activation": Arg(activation)},
-    "ReLU": {}, "LeakyReLU": {}, "ELU": {},
-    "ActivityRegularization": {}, "Identity": {}, "Masking": {},
-}
-for _name, _args in _IDENTITY.items():
-    register()(type(_name, (KerasKind,), {
-        "type": _name, "args": _args,
-        "ignored": (KERAS_IGNORED | {"mask_value", "l1", "l2"}) - set(_args),
-        "summary": "shape unchanged, no parameters"}))
 
 
-@register()
+def _ignored_besides(args: Mapping[str, Arg]) -> frozenset[str]:
+    """What a shape-preserving layer ignores: the common Keras arguments, Masking's and
+    ActivityRegularization's own, but not those it reads."""
+    return (KERAS_IGNORED | {"mask_value", "l1", "l2"}) - set(args)
+
+
+class Unchanged(KerasKind):
+    """Shape unchanged, no parameters: dropout, noise, activations."""
+
+    ignored = _ignored_besides({})
+    summary = "shape unchanged, no parameters"
+
+
+@register
+class Dropout(Unchanged):
+    type = "Dropout"
+    args = _RATE
+    ignored = _ignored_besides(_RATE)
+
+
+@register
+class GaussianDropout(Unchanged):
+    type = "GaussianDropout"
+    args = _RATE
+    ignored = _ignored_besides(_RATE)
+
+
+@register
+class AlphaDropout(Unchanged):
+    type = "AlphaDropout"
+    args = _RATE
+    ignored = _ignored_besides(_RATE)
+
+
+@register
+class GaussianNoise(Unchanged):
+    type = "GaussianNoise"
+    args = {"stddev": Arg(_fraction)}
+    ignored = _ignored_besides(args)
+
+
+@register
+class Activation(Unchanged):
+    type = "Activation"
+    args = {"activation": Arg(activation)}
+    ignored = _ignored_besides(args)
+
+
+@register
+class ReLU(Unchanged):
+    type = "ReLU"
+
+
+@register
+class LeakyReLU(Unchanged):
+    type = "LeakyReLU"
+
+
+@register
+class ELU(Unchanged):
+    type = "ELU"
+
+
+@register
+class ActivityRegularization(Unchanged):
+    type = "ActivityRegularization"
+
+
+@register
+class Identity(Unchanged):
+    type = "Identity"
+
+
+@register
+class Masking(Unchanged):
+    type = "Masking"
+
+
+@register
 class Softmax(KerasKind):
     """Any axis of the tensor, the batch axis included (Keras runs softmax over axis 0 too)."""
 
@@ -411,7 +239,7 @@ def _shared_axes(value: Any, name: str) -> tuple[int, ...]:
     return axes if isinstance(axes, tuple) else (axes,)
 
 
-@register()
+@register
 class PReLU(KerasKind):
     """alpha has the input's shape, with 1 on every shared axis (keras/src/layers/activations/prelu.py).
 
@@ -441,14 +269,32 @@ class SpatialDropout(KerasKind):
     summary = "rate (shape unchanged, no parameters)"
 
     def output_shape(self, p, in_shapes):
-        _feature_map(self, in_shapes[0], self.rank, p)
+        keras_feature_map(in_shapes[0], self.rank, p)
         return in_shapes[0]
 
 
-for _r in (1, 2, 3):
-    register()(type(f"SpatialDropout{_r}D", (SpatialDropout,), {
-        "type": f"SpatialDropout{_r}D", "rank": _r,
-        "args": {**_RATE, **({} if _r == 1 else {"data_format": Arg(data_format, "channels_last")})}}))
+_DATA_FORMAT = {"data_format": Arg(data_format, "channels_last")}
+
+
+@register
+class SpatialDropout1D(SpatialDropout):
+    type = "SpatialDropout1D"
+    rank = 1
+    args = _RATE  # no data_format in Keras 3
+
+
+@register
+class SpatialDropout2D(SpatialDropout):
+    type = "SpatialDropout2D"
+    rank = 2
+    args = {**_RATE, **_DATA_FORMAT}
+
+
+@register
+class SpatialDropout3D(SpatialDropout):
+    type = "SpatialDropout3D"
+    rank = 3
+    args = {**_RATE, **_DATA_FORMAT}
 
 
 # -- normalisation --------------------------------------------------------------------
@@ -465,7 +311,7 @@ def _axes(axis: int | tuple[int, ...], shape: Shape) -> list[int]:
     return sorted(axis_index(a, len(shape)) for a in axes)
 
 
-@register()
+@register
 class BatchNormalization(KerasKind):
     """gamma and beta are trained; moving mean and variance are not (4*C, 2*C non-trainable)."""
 
@@ -487,7 +333,7 @@ class BatchNormalization(KerasKind):
         return w
 
 
-@register()
+@register
 class LayerNormalization(KerasKind):
     type = "LayerNormalization"
     args = {"axis": Arg(axis_arg, -1), "center": Arg(boolean, True), "scale": Arg(boolean, True),
@@ -516,7 +362,7 @@ def _axis_list(axis: int | tuple[int, ...]) -> tuple[int, ...]:
     return axis if isinstance(axis, tuple) else (axis,)
 
 
-@register()
+@register
 class UnitNormalization(KerasKind):
     """L2-normalises along ``axis``; no weights (keras/src/layers/normalization/unit_normalization.py)."""
 
@@ -532,7 +378,7 @@ class UnitNormalization(KerasKind):
         return in_shapes[0]
 
 
-@register()
+@register
 class RMSNormalization(KerasKind):
     """One ``scale`` per position of the normalised axes (keras/src/layers/normalization/rms_normalization.py).
 
@@ -571,7 +417,7 @@ def _groups(value: Any, name: str) -> int:
     return integer()(value, name)
 
 
-@register()
+@register
 class GroupNormalization(KerasKind):
     type = "GroupNormalization"
     args = {"groups": Arg(_groups, 32), "axis": Arg(_one_axis, -1), "center": Arg(boolean, True),
@@ -589,84 +435,6 @@ class GroupNormalization(KerasKind):
                ([Weight("beta", (), (c,), group="gn")] if p["center"] else [])
 
 
-# -- padding, cropping, resizing ------------------------------------------------------
-
-def _one_int(value: Any, name: str) -> tuple[int]:
-    return (integer()(value, name),)
-
-
-def _pairs(rank: int):
-    """Keras' ZeroPadding/Cropping argument, as keras/src/layers/reshaping reads it.
-
-    1-D: an int or one (before, after) pair. 2-D and 3-D: an int, or one entry per axis,
-    each an int or a (before, after) pair. Amounts are >= 0.
-    """
-    def amount(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
-
-    def pair(v: Any) -> tuple[int, int] | None:
-        if amount(v):
-            return (v, v)
-        if isinstance(v, (list, tuple)) and len(v) == 2 and all(amount(x) for x in v):
-            return (v[0], v[1])
-        return None
-
-    def convert(value: Any, name: str) -> tuple[tuple[int, int], ...]:
-        if rank == 1:
-            one = pair(value)
-            if one is not None:
-                return (one,)
-        elif amount(value):
-            return ((value, value),) * rank
-        elif isinstance(value, (list, tuple)) and len(value) == rank:
-            pairs = [pair(v) for v in value]
-            if all(p is not None for p in pairs):
-                return tuple(pairs)
-        shape = ("an integer or [before, after]" if rank == 1 else
-                 f"an integer, or {rank} entries (one per axis) each an integer or [before, after]")
-        raise ArgumentError(name, f"argument '{name}' must be {shape}, all >= 0; got {value!r}")
-    return convert
-
-
-class Padding(KerasKind):
-    rank = 2
-    sign = 1
-    summary = "padding / cropping: int, per axis, or (before, after) pairs"
-
-    def output_shape(self, p, in_shapes):
-        spatial, c = _feature_map(self, in_shapes[0], self.rank, p)
-        amounts = p.get("padding") or p.get("cropping")
-        out = tuple(n + self.sign * (a + b) for n, (a, b) in zip(spatial, amounts))
-        ensure(all(d >= 1 for d in out), f"cropping {[list(x) for x in amounts]} removes all of "
-                                         f"{fmt_shape(in_shapes[0])}")
-        return join_channels(out, c, _channels_first(p))
-
-
-class UpSampling(KerasKind):
-    rank = 2
-    summary = "size, data_format"
-
-    def output_shape(self, p, in_shapes):
-        spatial, c = _feature_map(self, in_shapes[0], self.rank, p)
-        return join_channels(tuple(n * s for n, s in zip(spatial, p["size"])), c, _channels_first(p))
-
-
-for _r in (1, 2, 3):
-    # Keras 3 gives ZeroPadding1D a data_format, but not Cropping1D nor UpSampling1D;
-    # Cropping2D alone crops nothing by default
-    _fmt = {"data_format": Arg(data_format, "channels_last")}
-    _fmt1 = {} if _r == 1 else _fmt
-    register()(type(f"ZeroPadding{_r}D", (Padding,), {
-        "type": f"ZeroPadding{_r}D", "rank": _r, "args": {"padding": Arg(_pairs(_r), 1), **_fmt}}))
-    register()(type(f"Cropping{_r}D", (Padding,), {
-        "type": f"Cropping{_r}D", "rank": _r, "sign": -1,
-        "args": {"cropping": Arg(_pairs(_r), 0 if _r == 2 else 1), **_fmt1}}))
-    register()(type(f"UpSampling{_r}D", (UpSampling,), {
-        "type": f"UpSampling{_r}D", "rank": _r,
-        # UpSampling1D's size is one integer (a list is a TypeError in Keras 3)
-        "args": {"size": Arg(_one_int, 2) if _r == 1 else Arg(int_tuple(_r), (2,) * _r), **_fmt1}}))
-
-
 # -- merging (keras/src/layers/merging) -------------------------------------------------
 
 class Merge(KerasKind):
@@ -678,11 +446,38 @@ class Merge(KerasKind):
         return broadcast(in_shapes, self.type)
 
 
-for _name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
-    register()(type(_name, (Merge,), {"type": _name, "arity": (2, 2) if _name == "Subtract" else (2, None)}))
+@register
+class Add(Merge):
+    type = "Add"
 
 
-@register()
+@register
+class Subtract(Merge):
+    type = "Subtract"
+    arity = (2, 2)
+
+
+@register
+class Multiply(Merge):
+    type = "Multiply"
+
+
+@register
+class Average(Merge):
+    type = "Average"
+
+
+@register
+class Maximum(Merge):
+    type = "Maximum"
+
+
+@register
+class Minimum(Merge):
+    type = "Minimum"
+
+
+@register
 class Concatenate(KerasKind):
     type = "Concatenate"
     arity = (2, None)
@@ -716,7 +511,7 @@ def _dot_axes(value: Any, name: str) -> int | tuple[int, int]:
                               f"(one per input), got {value!r}")
 
 
-@register()
+@register
 class Dot(KerasKind):
     """Dot product of two inputs along one axis each (keras/src/layers/merging/dot.py).
 

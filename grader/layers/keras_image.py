@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import ArgumentError
-from .base import KERAS_IGNORED, Arg, boolean, choice, data_format, integer, optional
-from .keras import KerasKind, _channels_first, _feature_map
+from .base import (KERAS_IGNORED, Arg, boolean, channels_first, choice, data_format, integer,
+                   keras_feature_map, optional)
+from .keras import KerasKind
 from .registry import register
 
 # change no shape and no count; Keras reads them in the layers below
@@ -68,7 +69,7 @@ class ImageKind(KerasKind):
     summary = "shape unchanged, no parameters; a 3-D (height, width, channels) input"
 
     def output_shape(self, p, in_shapes):
-        _feature_map(self, in_shapes[0], 2, p)
+        keras_feature_map(in_shapes[0], 2, p)
         return in_shapes[0]
 
 
@@ -79,11 +80,11 @@ class Cropping(ImageKind):
     summary = "height, width, data_format (no parameters)"
 
     def output_shape(self, p, in_shapes):
-        _, channels = _feature_map(self, in_shapes[0], 2, p)
-        return (channels, p["height"], p["width"]) if _channels_first(p) else (p["height"], p["width"], channels)
+        _, channels = keras_feature_map(in_shapes[0], 2, p)
+        return (channels, p["height"], p["width"]) if channels_first(p) else (p["height"], p["width"], channels)
 
 
-@register()
+@register
 class Rescaling(KerasKind):
     """``x * scale + offset`` on any input (keras/src/layers/preprocessing/rescaling.py)."""
 
@@ -92,7 +93,7 @@ class Rescaling(KerasKind):
     summary = "scale, offset (shape unchanged, no parameters, any input)"
 
 
-@register()
+@register
 class RandomFlip(ImageKind):
     type = "RandomFlip"
     # Keras stores any string and then flips nothing for an unknown one: refused here
@@ -106,14 +107,14 @@ _AFFINE = {"fill_mode": Arg(choice(*_FILL_MODES, fold_case=False), "reflect"),
            "interpolation": Arg(choice(*_INTERPOLATIONS, fold_case=False), "bilinear"), **ImageKind.args}
 
 
-@register()
+@register
 class RandomRotation(ImageKind):
     type = "RandomRotation"
     args = {"factor": Arg(factor(-1, 1)), **_AFFINE}  # a fraction of a full turn
     summary = "factor, fill_mode, interpolation, data_format (shape unchanged, no parameters)"
 
 
-@register()
+@register
 class RandomZoom(ImageKind):
     type = "RandomZoom"
     args = {"height_factor": Arg(factor(-1, 1, open_low=True, strict=True)),
@@ -122,7 +123,7 @@ class RandomZoom(ImageKind):
     summary = "height_factor, width_factor, fill_mode, interpolation (shape unchanged, no parameters)"
 
 
-@register()
+@register
 class RandomTranslation(ImageKind):
     type = "RandomTranslation"
     args = {"height_factor": Arg(factor(-1, 1, strict=True)), "width_factor": Arg(factor(-1, 1, strict=True)),
@@ -130,7 +131,7 @@ class RandomTranslation(ImageKind):
     summary = "height_factor, width_factor, fill_mode, interpolation (shape unchanged, no parameters)"
 
 
-@register()
+@register
 class RandomContrast(ImageKind):
     type = "RandomContrast"
     ignored = _IMAGE_IGNORED | {"value_range"}  # not checked by Keras here
@@ -138,14 +139,14 @@ class RandomContrast(ImageKind):
     summary = "factor, data_format (shape unchanged, no parameters)"
 
 
-@register()
+@register
 class RandomBrightness(ImageKind):
     type = "RandomBrightness"
     args = {"factor": Arg(factor(-1, 1)), "value_range": Arg(_value_range, (0, 255)), **ImageKind.args}
     summary = "factor, value_range (shape unchanged, no parameters)"
 
 
-@register()
+@register
 class Resizing(Cropping):
     type = "Resizing"
     args = {**Cropping.args,
@@ -162,12 +163,12 @@ class Resizing(Cropping):
                                 "pad_to_aspect_ratio can be true")
 
 
-@register()
+@register
 class CenterCrop(Cropping):
     type = "CenterCrop"
 
 
-@register()
+@register
 class RandomCrop(Cropping):
     """``model.summary()`` shows height x width; Keras 3.15 crops in training only
     (keras-team/keras#21868), so a model run for inference keeps the input's size."""

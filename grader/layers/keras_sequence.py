@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, did_you_mean
 from ..shapes import fmt_shape, prod, require_rank
 from .base import KERAS_IGNORED, Arg, LayerKind, Weight, boolean, choice, ensure, integer, optional, shape_arg
 from .keras import KerasKind
@@ -16,7 +16,7 @@ from .registry import lookup, register
 
 # -- embeddings and recurrent layers --------------------------------------------------
 
-@register()
+@register
 class Embedding(KerasKind):
     type = "Embedding"
     args = {"input_dim": Arg(integer()), "output_dim": Arg(integer())}
@@ -61,18 +61,18 @@ class Recurrent(KerasKind):
         return w
 
 
-@register()
+@register
 class SimpleRNN(Recurrent):
     type = "SimpleRNN"
 
 
-@register()
+@register
 class LSTM(Recurrent):
     type = "LSTM"
     gates = 4
 
 
-@register()
+@register
 class GRU(Recurrent):
     """reset_after=True (the Keras 3 default) keeps two bias rows: bias shape (2, 3*units)."""
 
@@ -96,7 +96,6 @@ def nested_layer(value: Any, name: str) -> tuple[LayerKind, dict[str, Any]]:
         raise ArgumentError(name, f"in '{name}': {exc.args[0]}") from None
     unknown = [k for k in value if k != "type" and k not in kind.args and k not in kind.ignored]
     if unknown:
-        from ..errors import did_you_mean
         raise ArgumentError(name, f"in '{name}': unknown argument '{unknown[0]}' for "
                                   f"{value['type']}{did_you_mean(unknown[0], kind.known_args())}")
     try:
@@ -111,7 +110,7 @@ def _prefixed(weights: Sequence[Weight], prefix: str) -> list[Weight]:
             for w in weights]
 
 
-@register()
+@register
 class Bidirectional(KerasKind):
     type = "Bidirectional"
     args = {"layer": Arg(nested_layer), "merge_mode": Arg(optional(choice("concat", "sum", "mul", "ave")), "concat")}
@@ -138,7 +137,7 @@ class Bidirectional(KerasKind):
         return _prefixed(w, "forward_") + _prefixed(w, "backward_")
 
 
-@register()
+@register
 class TimeDistributed(KerasKind):
     type = "TimeDistributed"
     args = {"layer": Arg(nested_layer)}
@@ -159,7 +158,7 @@ class TimeDistributed(KerasKind):
 
 # -- attention ------------------------------------------------------------------------
 
-@register()
+@register
 class MultiHeadAttention(KerasKind):
     """Inputs: [query, value] or [query, value, key]; one input means self-attention.
 

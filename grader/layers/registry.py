@@ -1,11 +1,13 @@
 """The one registry of layer kinds: ``(framework, type) -> LayerKind``.
 
 Adding a layer kind is one class with ``@register``; the exercise loader, the solver,
-the README table and the differential tests all read this registry.
+the README table and the differential tests all read this registry. It imports no kind
+module: ``grader/layers/__init__.py`` imports the kind modules, which register
+themselves (as ``keras/src/layers/__init__.py`` does), so the imports run one way.
 """
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from ..errors import did_you_mean
 from .base import LayerKind
@@ -14,24 +16,27 @@ FRAMEWORKS = ("keras", "pytorch")
 
 _KINDS: dict[str, dict[str, LayerKind]] = {f: {} for f in FRAMEWORKS}
 
-K = TypeVar("K", bound=type)
+K = TypeVar("K", bound=type[LayerKind])
 
 
-def register(*aliases: str) -> Callable[[K], K]:
-    """Class decorator: register one instance under its ``type`` (and aliases)."""
-    def deco(cls: K) -> K:
-        kind = cls()
-        table = _KINDS[kind.framework]
-        for name in (kind.type, *aliases):
-            if name in table:
-                raise RuntimeError(f"layer type {name!r} registered twice for {kind.framework}")
-            table[name] = kind
-        return cls
-    return deco
+def register(cls: K) -> K:
+    """Class decorator: register one instance under its ``type`` and its ``aliases``.
+
+    The class must be named as the framework names it (``class Conv2D``), so that a
+    search for the framework's name finds it.
+    """
+    kind = cls()
+    if cls.__name__ != kind.type:
+        raise RuntimeError(f"layer kind class {cls.__name__} must be named as its type {kind.type!r}")
+    table = _KINDS[kind.framework]
+    for name in (kind.type, *kind.aliases):
+        if name in table:
+            raise RuntimeError(f"layer type {name!r} registered twice for {kind.framework}")
+        table[name] = kind
+    return cls
 
 
 def kinds(framework: str) -> dict[str, LayerKind]:
-    _load()
     return _KINDS[framework]
 
 
@@ -50,8 +55,3 @@ def lookup(framework: str, type_name: str) -> LayerKind:
 
 def _label(framework: str) -> str:
     return {"keras": "Keras", "pytorch": "PyTorch"}[framework]
-
-
-def _load() -> None:
-    # The kind modules register themselves on import; imported lazily to avoid a cycle.
-    from . import keras, keras_image, keras_sequence, torch, torch_extras  # noqa: F401

@@ -10,20 +10,22 @@ from typing import Any
 
 from ..errors import ArgumentError
 from ..shapes import axis_index, fmt_shape, require_rank
-from .base import Arg, Weight, boolean, choice, ensure, integer, number, optional
+from .base import (DEVICE_ARGS, Arg, Weight, boolean, choice, ensure, flat_pads, ignoring, integer, number,
+                   optional, positive_shape)
 from .registry import register
-from .torch import _DEVICE, Identity, Softmax, TorchKind, Upsample, ZeroPad, _ignoring, _positive_shape, _torch_pad
+from .torch import Softmax, TorchKind, Unchanged, Upsample, ZeroPad
 
 _ANY_NUMBER = number(float("-inf"))
 
 
 # -- activations: shape unchanged, no parameters ------------------------------------------
 
-class Hardtanh(Identity):
+@register
+class Hardtanh(Unchanged):
     type = "Hardtanh"
     args = {"min_val": Arg(_ANY_NUMBER, -1.0), "max_val": Arg(_ANY_NUMBER, 1.0),
             "min_value": Arg(optional(_ANY_NUMBER), None), "max_value": Arg(optional(_ANY_NUMBER), None)}
-    ignored = _ignoring("inplace")
+    ignored = ignoring("inplace")
 
     def check(self, p):
         # min_value/max_value are the deprecated spellings; when given they win (nn.Hardtanh)
@@ -33,17 +35,20 @@ class Hardtanh(Identity):
             raise ArgumentError("max_val", f"max_val ({high}) must be greater than min_val ({low})")
 
 
-class Threshold(Identity):
+@register
+class Threshold(Unchanged):
     type = "Threshold"
     args = {"threshold": Arg(_ANY_NUMBER), "value": Arg(_ANY_NUMBER)}  # both required, as in nn.Threshold
-    ignored = _ignoring("inplace")
+    ignored = ignoring("inplace")
 
 
-class Softshrink(Identity):
+@register
+class Softshrink(Unchanged):
     type = "Softshrink"
     args = {"lambd": Arg(number(0.0), 0.5)}  # "lambda must be greater or equal to 0"
 
 
+@register
 class GLU(TorchKind):
     """Halves ``dim``: the first half gated by the sigmoid of the second."""
 
@@ -60,7 +65,8 @@ class GLU(TorchKind):
         return (*shape[:i], shape[i] // 2, *shape[i + 1:])
 
 
-class Softmax2d(Identity):
+@register
+class Softmax2d(Unchanged):
     """Softmax over the channels of a (channels, height, width) input."""
 
     type = "Softmax2d"
@@ -71,26 +77,75 @@ class Softmax2d(Identity):
         return in_shapes[0]
 
 
-_MORE_IDENTITY: dict[str, dict] = {
-    "SELU": {"ignored": _ignoring("inplace")},
-    "CELU": {"ignored": _ignoring("alpha", "inplace")},
-    "RReLU": {"ignored": _ignoring("lower", "upper", "inplace")},
-    "Hardshrink": {"ignored": _ignoring("lambd")},
-    "Softsign": {}, "LogSigmoid": {}, "Tanhshrink": {},
-}
-for _name, _attrs in _MORE_IDENTITY.items():
-    register()(type(_name, (Identity,), {"type": _name, **_attrs}))
-for _kind in (Hardtanh, Threshold, Softshrink, GLU, Softmax2d):
-    register()(_kind)
-register()(type("Softmin", (Softmax,), {"type": "Softmin"}))
+@register
+class SELU(Unchanged):
+    type = "SELU"
+    ignored = ignoring("inplace")
+
+
+@register
+class CELU(Unchanged):
+    type = "CELU"
+    ignored = ignoring("alpha", "inplace")
+
+
+@register
+class RReLU(Unchanged):
+    type = "RReLU"
+    ignored = ignoring("lower", "upper", "inplace")
+
+
+@register
+class Hardshrink(Unchanged):
+    type = "Hardshrink"
+    ignored = ignoring("lambd")
+
+
+@register
+class Softsign(Unchanged):
+    type = "Softsign"
+
+
+@register
+class LogSigmoid(Unchanged):
+    type = "LogSigmoid"
+
+
+@register
+class Tanhshrink(Unchanged):
+    type = "Tanhshrink"
+
+
+@register
+class Softmin(Softmax):
+    type = "Softmin"
 
 
 # -- padding ------------------------------------------------------------------------------
 
-for _r in (1, 2, 3):
-    register()(type(f"ConstantPad{_r}d", (ZeroPad,), {
-        "type": f"ConstantPad{_r}d", "rank": _r, "summary": "padding: int or (left, right, ...), value",
-        "args": {"padding": Arg(_torch_pad(_r)), "value": Arg(_ANY_NUMBER)}}))
+class ConstantPad(ZeroPad):
+    summary = "padding: int or (left, right, ...), value"
+
+
+@register
+class ConstantPad1d(ConstantPad):
+    type = "ConstantPad1d"
+    rank = 1
+    args = {"padding": Arg(flat_pads(1)), "value": Arg(_ANY_NUMBER)}
+
+
+@register
+class ConstantPad2d(ConstantPad):
+    type = "ConstantPad2d"
+    rank = 2
+    args = {"padding": Arg(flat_pads(2)), "value": Arg(_ANY_NUMBER)}
+
+
+@register
+class ConstantPad3d(ConstantPad):
+    type = "ConstantPad3d"
+    rank = 3
+    args = {"padding": Arg(flat_pads(3)), "value": Arg(_ANY_NUMBER)}
 
 
 class CopyPad(TorchKind):
@@ -135,7 +190,7 @@ class CopyPad(TorchKind):
 def _exact_pad(rank: int):
     """An int (every side of the class's ``rank`` dimensions) or pairs for one to three
     dimensions: nn.ReflectionPad2d's _quadruple keeps a list as given, and F.pad decides."""
-    loose = _torch_pad(rank)
+    loose = flat_pads(rank)
 
     def convert(value: Any, name: str) -> tuple[int, ...]:
         pads = loose(value, name)
@@ -145,14 +200,81 @@ def _exact_pad(rank: int):
     return convert
 
 
-for _mode, _prefix in (("reflect", "ReflectionPad"), ("replicate", "ReplicationPad"), ("circular", "CircularPad")):
-    for _r in (1, 2, 3):
-        register()(type(f"{_prefix}{_r}d", (CopyPad,), {"type": f"{_prefix}{_r}d", "rank": _r, "mode": _mode,
-                                                        "args": {"padding": Arg(_exact_pad(_r))}}))
+@register
+class ReflectionPad1d(CopyPad):
+    type = "ReflectionPad1d"
+    rank = 1
+    mode = "reflect"
+    args = {"padding": Arg(_exact_pad(1))}
+
+
+@register
+class ReflectionPad2d(CopyPad):
+    type = "ReflectionPad2d"
+    rank = 2
+    mode = "reflect"
+    args = {"padding": Arg(_exact_pad(2))}
+
+
+@register
+class ReflectionPad3d(CopyPad):
+    type = "ReflectionPad3d"
+    rank = 3
+    mode = "reflect"
+    args = {"padding": Arg(_exact_pad(3))}
+
+
+@register
+class ReplicationPad1d(CopyPad):
+    type = "ReplicationPad1d"
+    rank = 1
+    mode = "replicate"
+    args = {"padding": Arg(_exact_pad(1))}
+
+
+@register
+class ReplicationPad2d(CopyPad):
+    type = "ReplicationPad2d"
+    rank = 2
+    mode = "replicate"
+    args = {"padding": Arg(_exact_pad(2))}
+
+
+@register
+class ReplicationPad3d(CopyPad):
+    type = "ReplicationPad3d"
+    rank = 3
+    mode = "replicate"
+    args = {"padding": Arg(_exact_pad(3))}
+
+
+@register
+class CircularPad1d(CopyPad):
+    type = "CircularPad1d"
+    rank = 1
+    mode = "circular"
+    args = {"padding": Arg(_exact_pad(1))}
+
+
+@register
+class CircularPad2d(CopyPad):
+    type = "CircularPad2d"
+    rank = 2
+    mode = "circular"
+    args = {"padding": Arg(_exact_pad(2))}
+
+
+@register
+class CircularPad3d(CopyPad):
+    type = "CircularPad3d"
+    rank = 3
+    mode = "circular"
+    args = {"padding": Arg(_exact_pad(3))}
 
 
 # -- rearranging ----------------------------------------------------------------------------
 
+@register
 class PixelShuffle(TorchKind):
     """(C*r*r, H, W) -> (C, H*r, W*r); PixelUnshuffle the other way (aten pixel_shuffle checks)."""
 
@@ -169,6 +291,7 @@ class PixelShuffle(TorchKind):
         return (*lead, c // (r * r), h * r, w * r)
 
 
+@register
 class PixelUnshuffle(TorchKind):
     type = "PixelUnshuffle"
     args = {"downscale_factor": Arg(integer())}
@@ -183,6 +306,7 @@ class PixelUnshuffle(TorchKind):
         return (*lead, c * r * r, h // r, w // r)
 
 
+@register
 class ChannelShuffle(TorchKind):
     type = "ChannelShuffle"
     args = {"groups": Arg(integer())}
@@ -196,10 +320,11 @@ class ChannelShuffle(TorchKind):
         return shape
 
 
-class LocalResponseNorm(Identity):
+@register
+class LocalResponseNorm(Unchanged):
     type = "LocalResponseNorm"
     args = {"size": Arg(integer())}
-    ignored = _ignoring("alpha", "beta", "k")
+    ignored = ignoring("alpha", "beta", "k")
     summary = "size; (channels, ...) input; shape unchanged, no parameters"
 
     def output_shape(self, p, in_shapes):
@@ -207,11 +332,7 @@ class LocalResponseNorm(Identity):
         return in_shapes[0]
 
 
-for _kind in (PixelShuffle, PixelUnshuffle, ChannelShuffle, LocalResponseNorm):
-    register()(_kind)
-
-
-class _FixedModeUpsample(Upsample):
+class FixedModeUpsample(Upsample):
     """nn.UpsamplingNearest2d / UpsamplingBilinear2d: Upsample with the mode fixed."""
 
     args = {"size": Upsample.args["size"], "scale_factor": Upsample.args["scale_factor"]}
@@ -224,19 +345,25 @@ class _FixedModeUpsample(Upsample):
         return Upsample().normalize({**raw, **self.fixed})
 
 
-register()(type("UpsamplingNearest2d", (_FixedModeUpsample,), {"type": "UpsamplingNearest2d",
-                                                               "fixed": {"mode": "nearest"}}))
-register()(type("UpsamplingBilinear2d", (_FixedModeUpsample,), {
-    "type": "UpsamplingBilinear2d", "fixed": {"mode": "bilinear", "align_corners": True}}))
+@register
+class UpsamplingNearest2d(FixedModeUpsample):
+    type = "UpsamplingNearest2d"
+    fixed = {"mode": "nearest"}
+
+
+@register
+class UpsamplingBilinear2d(FixedModeUpsample):
+    type = "UpsamplingBilinear2d"
+    fixed = {"mode": "bilinear", "align_corners": True}
 
 
 # -- normalisation and the transformer block -------------------------------------------------
 
-@register()
+@register
 class RMSNorm(TorchKind):
     type = "RMSNorm"
-    args = {"normalized_shape": Arg(_positive_shape), "elementwise_affine": Arg(boolean, True)}
-    ignored = _ignoring("eps", *_DEVICE)
+    args = {"normalized_shape": Arg(positive_shape), "elementwise_affine": Arg(boolean, True)}
+    ignored = ignoring("eps", *DEVICE_ARGS)
     summary = "normalized_shape (the trailing dimensions), elementwise_affine: a scale, no bias"
 
     def output_shape(self, p, in_shapes):
@@ -249,7 +376,7 @@ class RMSNorm(TorchKind):
         return [Weight("weight", (), p["normalized_shape"], group="rms")] if p["elementwise_affine"] else []
 
 
-@register()
+@register
 class TransformerEncoderLayer(TorchKind):
     """Self-attention and a two-layer feed-forward block, each with a LayerNorm.
 
@@ -261,7 +388,7 @@ class TransformerEncoderLayer(TorchKind):
     args = {"d_model": Arg(integer()), "nhead": Arg(integer()), "dim_feedforward": Arg(integer(), 2048),
             "bias": Arg(boolean, True), "batch_first": Arg(boolean, False),
             "activation": Arg(choice("relu", "gelu"), "relu")}
-    ignored = _ignoring("dropout", "layer_norm_eps", "norm_first", *_DEVICE)
+    ignored = ignoring("dropout", "layer_norm_eps", "norm_first", *DEVICE_ARGS)
     summary = "d_model, nhead, dim_feedforward (2048), bias; input (sequence, d_model)"
 
     def check(self, p):
