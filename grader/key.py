@@ -97,7 +97,7 @@ def worked_count(solved: LayerSolution, quantity: str) -> str:
 
 def worked_shape(exercise: Exercise, solved: LayerSolution, shown: Any, native: str) -> str:
     layer = exercise.layer(solved.name)
-    text = shape_working(exercise.framework, layer.params, solved.input_shapes, solved.output_shape)
+    text = shape_working(layer.kind.window(layer.params), solved.input_shapes, solved.output_shape)
     if tuple(shown) != tuple(solved.output_shape):  # the exercise accepts only the other layout
         text += f", written {shape_text(shown)} in {other(native)} order"
     return text

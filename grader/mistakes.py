@@ -19,7 +19,7 @@ from .feedback import number, shape_text
 from .layers import Weight
 from .layouts import FIRST, LAST, accepted_forms, channels, to_layout
 from .shapes import Shape, prod
-from .working import count_value, count_working, dim_working, naive_window, shape_working, spatial_of, sum_working, window_of
+from .working import count_value, count_working, dim_working, naive_window, shape_working, spatial_of, sum_working
 
 COUNT_QUANTITIES = ("params", "trainable_params", "non_trainable_params", "macs")
 
@@ -118,9 +118,14 @@ def _with_shape_working(case: Case, params: Mapping[str, Any]) -> list[Alternati
     if result is None:
         return []
     if case.quantity == "output_shape":
-        return [Alternative(tuple(result[0]), shape_working(case.exercise.framework, params, case.in_shapes,
+        return [Alternative(tuple(result[0]), shape_working(case.layer.kind.window(params), case.in_shapes,
                                                             result[0]))]
     return [_quantity(case, result)]
+
+
+def _window(case: Case):
+    """The sliding window of the case's layer (convolutions and pooling), from its kind."""
+    return case.layer.kind.window(case.layer.params) if case.layer else None
 
 
 def same_value(case: Case, value: Any, target: Any) -> bool:
@@ -152,7 +157,7 @@ def channel_order(case: Case):
          "When the pooling window does not fit a whole number of times, the incomplete last window is "
          "dropped: the division rounds down (unless ceil_mode is set).")
 def pool_rounding(case: Case):
-    window = window_of(case.exercise.framework, case.layer.params) if case.layer else None
+    window = _window(case)
     if case.quantity != "output_shape" or window is None or not window.pooling or window.pads is None:
         return []
     shape = case.in_shapes[0]
@@ -177,40 +182,23 @@ def pool_rounding(case: Case):
          "With padding 'valid' the window stays inside the input and the output shrinks; with 'same' "
          "the input is padded so that (with stride 1) the output keeps the input's size.")
 def wrong_padding(case: Case):
-    if case.layer is None or "padding" not in case.layer.params or window_of(
-            case.exercise.framework, case.layer.params) is None:
-        return []
-    p = dict(case.layer.params)
-    padding = p["padding"]
-    if case.exercise.framework == "keras":
-        p["padding"] = "valid" if padding in ("same", "causal") else "same"
-    elif "ceil_mode" in p:  # PyTorch pooling takes numbers only
-        zero = all(x == 0 for x in padding)
-        p["padding"] = tuple(k // 2 for k in p["kernel_size"]) if zero else (0,) * len(padding)
-    else:
-        none = padding == "valid" or (isinstance(padding, tuple) and not any(padding))
-        p["padding"] = "same" if none else "valid"
-    return _with_shape_working(case, p)
+    swapped = case.layer.kind.padding_swapped(case.layer.params) if case.layer else None
+    return _with_shape_working(case, swapped) if swapped is not None else []
 
 
 @mistake("ignored_stride", "Ignored the stride",
          "The window moves by the stride, so the output is about the input size divided by the stride; "
          "it was computed as if the window moved one step at a time.")
 def ignored_stride(case: Case):
-    window = window_of(case.exercise.framework, case.layer.params) if case.layer else None
-    if window is None or all(s == 1 for s in window.stride):
-        return []
-    key = "strides" if case.exercise.framework == "keras" else "stride"
-    if key not in case.layer.params:
-        return []
-    return _with_shape_working(case, {**case.layer.params, key: (1,) * len(window.kernel)})
+    unit = case.layer.kind.stride_ignored(case.layer.params) if case.layer else None
+    return _with_shape_working(case, unit) if unit is not None else []
 
 
 @mistake("off_by_one", "Off by one",
          "A window of size k fits (n - k + 1) times into n positions (with stride 1): "
          "the + 1 counts the first position.")
 def off_by_one(case: Case):
-    window = window_of(case.exercise.framework, case.layer.params) if case.layer else None
+    window = _window(case)
     if case.quantity != "output_shape" or window is None or len(case.expected) != len(window.kernel) + 1:
         return []
     out = []
@@ -342,7 +330,7 @@ def wrong_input_size(case: Case):
          "A pooling layer only takes the maximum or the average of each window: it learns nothing, "
          "so it has 0 parameters.")
 def counted_pool_params(case: Case):
-    window = window_of(case.exercise.framework, case.layer.params) if case.layer else None
+    window = _window(case)
     if window is None or not window.pooling or case.quantity not in ("params", "trainable_params") \
             or not case.in_shapes:
         return []
@@ -359,7 +347,7 @@ def counted_pool_params(case: Case):
 def counted_weightless_params(case: Case):
     layer = case.layer
     if layer is None or case.quantity not in ("params", "trainable_params") or not case.in_shapes \
-            or window_of(case.exercise.framework, layer.params) is not None:
+            or layer.kind.window(layer.params) is not None:
         return []
     result = _evaluate(case)
     if result is None or result[1]:

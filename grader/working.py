@@ -3,57 +3,14 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 from .feedback import number, shape_text
-from .layers import Weight, count, formula
-from .layouts import FIRST
+from .layers import Weight, Window, count, formula
 from .shapes import Shape, prod
 
 
-# -- sliding windows (convolutions and pooling) -------------------------------------------
-
-@dataclass(frozen=True)
-class Window:
-    kernel: tuple[int, ...]
-    stride: tuple[int, ...]
-    pads: tuple[tuple[int, int], ...] | None   # None: Keras 'same' (ceil(n / stride))
-    dilation: tuple[int, ...]
-    ceil: bool
-    channels_first: bool
-    pooling: bool
-
-
-def window_of(framework: str, p: Mapping[str, Any]) -> Window | None:
-    """The sliding window of a convolution or pooling layer, from its canonical arguments."""
-    if "output_padding" in p:  # transposed convolutions grow the input: no window working
-        return None
-    kernel = p.get("kernel_size") or p.get("pool_size")
-    if not isinstance(kernel, tuple):
-        return None
-    rank = len(kernel)
-    ones = (1,) * rank
-    pooling = "pool_size" in p or "ceil_mode" in p
-    if framework == "keras":
-        stride = p.get("strides") or kernel
-        padding = p.get("padding", "valid")
-        pads = ((0, 0),) * rank if padding == "valid" else None
-        return Window(kernel, stride, pads, p.get("dilation_rate") or ones, False,
-                      p.get("data_format") == FIRST, pooling)
-    stride = p.get("stride") or kernel
-    dilation = p.get("dilation") or ones
-    padding = p.get("padding", (0,) * rank)
-    if padding == "valid":
-        pads = ((0, 0),) * rank
-    elif padding == "same":  # torch's _conv_forward: total d*(k-1), the extra one on the right
-        pads = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
-    elif isinstance(padding, tuple) and len(padding) == rank:
-        pads = tuple((x, x) for x in padding)
-    else:
-        return None
-    return Window(kernel, stride, pads, dilation, bool(p.get("ceil_mode")), True, pooling)
-
+# -- sliding windows (convolutions and pooling: each such kind gives its Window) -------------
 
 def spatial_of(shape: Sequence[int], window: Window) -> tuple[int, ...]:
     return tuple(shape[1:]) if window.channels_first else tuple(shape[:-1])
@@ -80,13 +37,13 @@ def dim_working(n: int, k: int, s: int, pads: tuple[int, int] | None, d: int = 1
     return f"{'ceil' if ceil else 'floor'}(({top})/{s}) + 1 = {out}", out
 
 
-def shape_working(framework: str, p: Mapping[str, Any], in_shapes: Sequence[Shape], out: Shape) -> str:
-    """The worked output shape: ``(8 - 3)/1 + 1 = 6 → 6x6x64``, ``2*2*128 = 512``, or ``6x6x64``."""
+def shape_working(window: Window | None, in_shapes: Sequence[Shape], out: Shape) -> str:
+    """The worked output shape: ``(8 - 3)/1 + 1 = 6 → 6x6x64`` for a layer with a sliding
+    ``window`` (the layer kind's), ``2*2*128 = 512`` for a flattening, or just ``6x6x64``."""
     result = shape_text(out)
     if len(in_shapes) != 1:
         return result
     shape = in_shapes[0]
-    window = window_of(framework, p)
     if window is not None and len(shape) == len(window.kernel) + 1 and len(out) == len(shape):
         spatial, out_spatial = spatial_of(shape, window), spatial_of(out, window)
         texts: list[str] = []
