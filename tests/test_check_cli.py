@@ -208,3 +208,35 @@ def test_a_console_without_unicode_gets_escapes_not_a_traceback(monkeypatch):
     assert main(["check", EXERCISE, f"{SAMPLES}/{GOLDEN_SAMPLES['garciamaria']}"]) == 0
     stream.flush()
     assert "\\u2713 10 correct" in stream.buffer.getvalue().decode("ascii")
+
+
+TOTAL_EXERCISE = """\
+id: named-total
+input_shape: [8, 8, 3]
+layers:
+  - {type: Conv2D, name: conv1, filters: 64, kernel_size: 3}
+  - {type: Flatten, name: flatten}
+  - {type: Dense, name: total, units: 5}
+ask: {output_shape: 1, params: 1, total_params: 2}
+"""
+
+
+def test_a_layer_named_total_grades_like_any_other_through_check_and_grade(tmp_path, capsys):
+    """Issue 8's crash: the memo of a layer's worked items and the total's shared a key."""
+    exercise = tmp_path / "named-total.yaml"
+    exercise.write_text(TOTAL_EXERCISE)
+    answers = tmp_path / "s1.yaml"
+    answers.write_text("layers:\n  conv1: {output_shape: 6x6x64, params: 1728}\n"
+                       "  flatten: {output_shape: 2304, params: 0}\n  total: {output_shape: 5, params: 11525}\n"
+                       "total_params: 13253\n")
+    assert main(["check", str(exercise), str(answers), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    statuses = {(i["layer"], i["quantity"]): (i["status"], i["mistake"]) for i in data["items"]}
+    assert statuses[("total", "params")] == ("correct", None)
+    assert statuses[("conv1", "params")] == ("incorrect", "forgot_bias")
+    assert statuses[(None, "total_params")] == ("follow_through", None)   # the sum of the student's own layers
+    assert data["score"] == 7.0
+    out = tmp_path / "graded"
+    assert main(["grade", str(exercise), str(answers), "--out", str(out)]) == 0
+    [entry] = json.loads((out / "results.json").read_text())
+    assert entry["score"] == 7.0 and "internal error" not in json.dumps(entry)
