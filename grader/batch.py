@@ -32,6 +32,7 @@ from .gradebook import (FORMATS, GradebookOptions, canvas_rows, gradescope_resul
 from .grading import grade
 from .key import AnswerKey, answer_key
 from .outputs import REPORTS, OutputFolder, write_file
+from .overrides import Override, applying, apply, load_overrides, unused
 from .overview import ClassRun, overview_view
 from .parsing import parse_answers
 from .readers import read_path
@@ -55,6 +56,7 @@ class Options:
     assignment_title: str | None = None
     assignment_id: str | None = None
     graded_at: datetime | None = None      # Moodle's "Last modified (grade)"; default: newest input
+    overrides: str | None = None           # the instructor's overrides file (grader.overrides)
 
 
 @dataclass
@@ -109,7 +111,7 @@ class Grader:
     templates; grades one file at a time and stages its outputs."""
 
     def __init__(self, exercise_path: str, staging: str, templates: str | None, max_bytes: int,
-                 gradescope: bool = False):
+                 gradescope: bool = False, overrides: tuple[Override, ...] = ()):
         self.file = ExerciseFile(exercise_path)
         self.base = self.file.variant(None)
         self.columns: list[Column] = item_columns(self.base)
@@ -117,6 +119,7 @@ class Grader:
         self.templates = Templates(templates)
         self.max_bytes = max_bytes
         self.gradescope = gradescope
+        self.overrides = overrides
         self.variants: dict[tuple, Variant] = {}
         self.seen: dict[str, dict | None] = {}  # Gradescope's metadata per folder: one look per folder
 
@@ -154,6 +157,9 @@ class Grader:
             results = [internal_error(self.base, job, exc)]
         graded = []
         for k, result in enumerate(results):
+            matched = applying(self.overrides, result.identity)
+            if matched:
+                result = apply(result, matched)
             variant = self.variant(result.student) if result.gradable else self.variant(None)
             try:
                 html = self.report(result, variant)
@@ -169,7 +175,8 @@ class Grader:
                 scope = f"{REPORTS}/.job-{job.number}-{k}.gradescope.json"
                 text = json.dumps(gradescope_results(result, variant.exercise), indent=1) + "\n"
                 write_file(os.path.join(self.staging, scope), text)
-            graded.append(Graded(record_of(result, self.columns), result_json(result), staged, scope))
+            lines = tuple(o.line for o in matched)
+            graded.append(Graded(record_of(result, self.columns, lines), result_json(result), staged, scope))
         return graded
 
     def report(self, result: Result, variant: Variant) -> str:
@@ -217,6 +224,7 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
     started = time.perf_counter()
     exercise = ExerciseFile(exercise_path).variant(None)
     Templates(options.templates)  # a missing --templates folder fails before any work
+    overrides = load_overrides(options.overrides, exercise) if options.overrides else ()
     for fmt in options.gradebook:
         if fmt not in FORMATS:
             raise GraderError(f"unknown gradebook format '{fmt}' (one of {', '.join(FORMATS)})")
@@ -232,7 +240,7 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
     jobs = [Job(n, str(p), display_name(p, folders)) for n, p in enumerate(files)]
     try:
         with OutputFolder(out) as folder:
-            _run(exercise_path, exercise, jobs, files, options, folder, outcome, progress)
+            _run(exercise_path, exercise, jobs, files, options, overrides, folder, outcome, progress)
     except OSError as exc:  # a full disk, a folder that cannot be written: nothing is published
         raise GraderError(f"cannot write the outputs: {exc.strerror or exc}", file=str(exc.filename or out)) from None
     outcome.seconds = time.perf_counter() - started
@@ -240,9 +248,10 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
 
 
 def _run(exercise_path: str, exercise: Exercise, jobs: list[Job], files: Sequence[Path], options: Options,
-         folder: OutputFolder, outcome: Outcome, progress: Callable[[int, int], None] | None) -> None:
+         overrides: tuple[Override, ...], folder: OutputFolder, outcome: Outcome,
+         progress: Callable[[int, int], None] | None) -> None:
     """Grade the jobs in worker processes, stream results.json, write the rest, publish."""
-    init = (exercise_path, str(folder.staging), options.templates, options.max_bytes, options.gradescope)
+    init = (exercise_path, str(folder.staging), options.templates, options.max_bytes, options.gradescope, overrides)
     taken: set[str] = set()
     processes = min(options.jobs or os.cpu_count() or 1, max(1, len(jobs) // 4))
     chunk = max(1, min(16, len(jobs) // (processes * 16)))
@@ -263,6 +272,10 @@ def _run(exercise_path: str, exercise: Exercise, jobs: list[Job], files: Sequenc
         except workers.WorkerError as exc:
             raise GraderError(f"grading stopped: {exc}") from None
         results.write("\n]\n")
+    if overrides:  # an override that matched no submission is a mistake in the file: nothing is published
+        problem = unused(overrides, {line for r in outcome.records for line in r.overrides}, str(options.overrides))
+        if problem:
+            raise problem
     outcome.records = supersede(outcome.records)
     _write_outputs(exercise, outcome, options, files, folder)
     folder.publish(outcome.run.written)

@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gradescope", action="store_true",
                    help="also write Gradescope results.json files, one per submission")
     p.add_argument("--templates", metavar="DIR", help="folder of templates that override the defaults")
+    p.add_argument("--overrides", metavar="FILE",
+                   help="the instructor's overrides (YAML: student, item, points or status, comment), applied "
+                        "on every run and shown as adjusted by the instructor")
     p.add_argument("--max-size", metavar="MB", type=float, default=20.0,
                    help="largest submission read, in MB (default 20)")
 
@@ -300,7 +303,8 @@ def _grade(args: argparse.Namespace) -> int:
     formats = ("csv",) + tuple(f for f in dict.fromkeys(args.gradebook or ()) if f != "csv")
     options = Options(out=Path(args.out), jobs=args.jobs, gradebook=formats, gradescope=args.gradescope,
                       templates=args.templates, max_bytes=int(args.max_size * 1e6),
-                      assignment_title=args.assignment_title, assignment_id=args.assignment_id)
+                      assignment_title=args.assignment_title, assignment_id=args.assignment_id,
+                      overrides=args.overrides)
     outcome = grade_class(args.exercise, args.paths, options, progress=ProgressBar())
     records = outcome.records
     bad = outcome.ungradable

@@ -71,6 +71,8 @@ REVEAL_NOTES = {
 NOT_GRADED = "Not graded"
 #: the label of a mistake's working: worked out by the grader from the wrong answer
 PROBABLY_COMPUTED = "This is what you probably computed:"
+#: the label of an instructor's override
+ADJUSTED = "Adjusted by your instructor:"
 #: what a student whose submission could not be read should do
 NOT_GRADED_HELP = ("Fix the problem described above and hand the file in again; if the file looks right "
                    "to you, ask your instructor.")
@@ -217,6 +219,8 @@ def _notes(item: Item, reveal: str) -> Iterable[Note]:
         yield Note("follow_through", "Follow-through:", text)
     if item.message:
         yield Note("message", "", sentence(item.message))
+    if reveal != "nothing" and item.adjusted:
+        yield Note("adjusted", ADJUSTED, sentence(item.adjusted))
 
 
 def _feedback(item: Item, reveal: str) -> str:
@@ -230,6 +234,8 @@ def _feedback(item: Item, reveal: str) -> str:
         parts.append(_verdict_text(item, reveal == "answers"))
     if item.status != "unreadable" and item.message:
         parts.append(sentence(item.message))
+    if reveal != "nothing" and item.adjusted:
+        parts.append(f"{ADJUSTED} {sentence(item.adjusted)}")
     return " ".join(p for p in parts if p)
 
 
@@ -270,7 +276,8 @@ def item_json(item: Item, reveal: str) -> dict[str, Any]:
             # points per item would tell which answers are right; the score stays for pipelines
             "points": json_points(seen.points) if seen.points is not None else None,
             "max_points": json_points(item.max_points), "mistake": seen.mistake, "feedback": seen.feedback,
-            "formula": seen.formula, "value": _json_value(item.value), "where": item.where}
+            "formula": seen.formula, "value": _json_value(item.value), "where": item.where,
+            "adjusted": item.adjusted or None if reveal != "nothing" else None}
 
 
 def result_json(result: Result, reveal: str | None = None) -> dict[str, Any]:
@@ -278,10 +285,11 @@ def result_json(result: Result, reveal: str | None = None) -> dict[str, Any]:
     reveal = reveal or result.reveal
     return {"exercise": result.exercise, "student": result.student, "submission": result.submission,
             # an ungradable submission has no grade (its reason is in errors), not a grade of 0
-            "score": float(result.score) if result.gradable else None, "max_score": float(result.max_score),
+            "score": float(result.score) if result.has_grade else None, "max_score": float(result.max_score),
             "items": [item_json(item, reveal) for item in result.items],
             "errors": list(result.errors), "warnings": list(result.warnings), "notes": list(result.notes),
-            "source": result.source, "gradable": result.gradable, "reveal": reveal}
+            "source": result.source, "gradable": result.gradable,
+            "adjustment": result.adjustment or None if reveal != "nothing" else None, "reveal": reveal}
 
 
 # -- the score and short texts for LMS comment boxes ----------------------------------------
@@ -293,14 +301,16 @@ class Score:
     max: str
     percent: str      # "83%"; "" when hidden
     full: bool
+    adjusted: str = ""  # the instructor's comment when they set the score
 
 
 def score(result: Result, reveal: str) -> Score:
-    shown_ = reveal != "nothing" and result.gradable
+    shown_ = reveal != "nothing" and result.has_grade
     value, maximum = result.score, result.max_score
     return Score(shown=shown_, points=points_text(value) if shown_ else "", max=points_text(maximum),
                  percent=f"{percent(value, maximum)}%" if shown_ else "",
-                 full=shown_ and bool(maximum) and value >= maximum)
+                 full=shown_ and bool(maximum) and value >= maximum,
+                 adjusted=f"{ADJUSTED} {sentence(result.adjustment)}" if shown_ and result.adjustment else "")
 
 
 def verdict_of(status: str) -> Verdict:
@@ -331,11 +341,17 @@ def not_graded(result: Result) -> str:
 
 def short_feedback(result: Result, reveal: str, limit: int = 12) -> str:
     """One paragraph for an LMS comment box, within what ``reveal`` allows."""
-    if not result.gradable:
+    if not result.has_grade:
         return sentence(not_graded(result))
     if reveal == "nothing":
         return "Your answers were received. See the full report for details."
     text = f"Score {points_text(result.score)} / {points_text(result.max_score)}."
+    if result.adjustment:
+        text += f" {ADJUSTED} {sentence(result.adjustment)}"
+    adjusted = [item for item in result.items if item.adjusted]
+    if adjusted:
+        text += " " + "; ".join(f"{item_label(i.layer, i.quantity)}: {ADJUSTED[:-1].lower()} ({i.adjusted})"
+                                for i in adjusted) + "."
     wrong = [item for item in result.items if item.status in ("incorrect", "unreadable", "missing")]
     if not wrong:
         return text + " All answers correct."

@@ -74,9 +74,11 @@ def _csv_text(rows: Iterable[Sequence[object]]) -> str:
 
 
 def _status(record: Record) -> str:
-    if not record.gradable:
+    if not record.has_grade:
         return "not graded"
-    return f"superseded by {record.superseded_by}" if record.superseded_by else "graded"
+    if record.superseded_by:
+        return f"superseded by {record.superseded_by}"
+    return "graded by hand" if not record.gradable else "graded"
 
 
 def plain_rows(records: Iterable[Record], exercise: Exercise) -> Iterator[list[object]]:
@@ -85,13 +87,17 @@ def plain_rows(records: Iterable[Record], exercise: Exercise) -> Iterator[list[o
     columns = item_columns(exercise)
     most = [exercise.ask[quantity] for _, quantity in columns]
     yield ["student", "name", "email", "submission", "score", "max_score", "percent", "status",
-           "late", "errors"] + [f"{layer}.{q}" if layer else q for layer, q in columns]
+           "late", "errors", "adjustments"] + [f"{layer}.{q}" if layer else q for layer, q in columns]
     for r in records:
-        percent = decimal(100 * r.score / r.max_score, 1) if r.gradable and r.max_score else ""
-        points = [decimal(m) if s in CREDITED else "0.00" if s else "" for s, m in zip(r.statuses, most)]
+        percent = decimal(100 * r.score / r.max_score, 1) if r.has_grade and r.max_score else ""
+        if r.points is not None:  # an override set some points
+            points = [decimal(p) if p is not None else "" for p in r.points]
+        else:
+            points = [decimal(m) if s in CREDITED else "0.00" if s else "" for s, m in zip(r.statuses, most)]
         yield [text_cell(r.identity.student), text_cell(r.identity.name), text_cell(r.identity.email),
-               text_cell(r.submission), decimal(r.score) if r.gradable else "", decimal(r.max_score), percent,
-               text_cell(_status(r)), "yes" if r.identity.late else "", text_cell("; ".join(r.errors)), *points]
+               text_cell(r.submission), decimal(r.score) if r.has_grade else "", decimal(r.max_score), percent,
+               text_cell(_status(r)), "yes" if r.identity.late else "", text_cell("; ".join(r.errors)),
+               text_cell("; ".join(r.adjustments)), *points]
 
 
 def canvas_rows(records: Iterable[Record], exercise: Exercise, options: GradebookOptions,
@@ -109,7 +115,7 @@ def canvas_rows(records: Iterable[Record], exercise: Exercise, options: Gradeboo
             continue
         # an ungradable submission leaves the Canvas grade untouched (empty cell)
         yield [text_cell(r.identity.name or r.identity.student), text_cell(r.identity.canvas_id), "", "", "",
-               decimal(r.score) if r.gradable else ""]
+               decimal(r.score) if r.has_grade else ""]
 
 
 MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
@@ -137,7 +143,7 @@ def moodle_rows(records: Iterable[Record], exercise: Exercise, options: Gradeboo
             left_out.append(f"{r.submission}: no Moodle participant id in the file name")
             continue
         yield [f"Participant {pid}", text_cell(r.identity.name or r.identity.student), text_cell(r.identity.email),
-               "Submitted for grading", decimal(r.score) if r.gradable else "", decimal(exercise.max_score),
+               "Submitted for grading", decimal(r.score) if r.has_grade else "", decimal(exercise.max_score),
                "Yes", "-", when, text_cell(r.comment)]
 
 
@@ -172,7 +178,7 @@ def gradescope_results(result: Result, exercise: Exercise) -> dict:
     out = {"score": float(result.score), "output": short_feedback(result, reveal),
            "output_format": "text", "visibility": visibility, "tests": tests,
            "extra_data": {"exercise": exercise.id, "submission": result.submission}}
-    if not result.gradable:
+    if not result.has_grade:
         out["output"] = sentence(not_graded(result))
     return out
 

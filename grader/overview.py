@@ -133,10 +133,10 @@ def _student_row(r: Record) -> dict[str, Any]:
     identity = r.identity
     return {
         "student": identity.student, "name": identity.name or "", "submission": r.submission,
-        "report": r.report, "late": identity.late, "gradable": r.gradable, "superseded_by": r.superseded_by,
-        "score": points_text(r.score) if r.gradable else "", "max_score": points_text(r.max_score),
-        "percent": f"{percent(r.score, r.max_score)}%" if r.gradable else "",
-        "full": r.gradable and r.score >= r.max_score,
+        "report": r.report, "late": identity.late, "gradable": r.has_grade, "superseded_by": r.superseded_by,
+        "score": points_text(r.score) if r.has_grade else "", "max_score": points_text(r.max_score),
+        "percent": f"{percent(r.score, r.max_score)}%" if r.has_grade else "",
+        "full": r.has_grade and r.score >= r.max_score, "adjustments": list(r.adjustments),
         "tally": _counts(Counter(r.statuses), skip=("correct",)),
         "errors": list(r.errors), "warnings": list(r.warnings),
         "source": r.source,
@@ -164,8 +164,8 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
     mean = sum(shares, Fraction(0)) / len(shares) if shares else None
     median = (shares[len(shares) // 2] if len(shares) % 2 else
               (shares[len(shares) // 2 - 1] + shares[len(shares) // 2]) / 2) if shares else None
-    mistakes = _mistake_rows(exercise, counted)
-    ungradable = sum(1 for r in records if not r.gradable)
+    mistakes = _mistake_rows(exercise, [r for r in counted if r.gradable])
+    ungradable = sum(1 for r in records if not r.has_grade)
     return {
         "exercise": {"id": exercise.id, "title": exercise.title or exercise.id,
                      "framework": framework_name(exercise.framework),
@@ -173,7 +173,8 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
                      "variant_note": "Each student has their own variant of the numbers."
                      if exercise.variables else ""},
         "counts": {"submissions": len(records), "graded": len(counted), "ungradable": ungradable,
-                   "superseded": sum(1 for r in records if r.gradable and r.superseded_by),
+                   "superseded": sum(1 for r in records if r.has_grade and r.superseded_by),
+                   "adjusted": sum(1 for r in records if r.adjustments),
                    "full_marks": sum(1 for r in counted if r.score >= r.max_score),
                    "late": sum(1 for r in records if r.identity.late and not r.superseded_by),
                    "skipped": len(run.skipped), "mistakes": sum(m["answers"] for m in mistakes)},
@@ -181,10 +182,10 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
                   "lowest": _percent(shares[0] if shares else None),
                   "highest": _percent(shares[-1] if shares else None)},
         "histogram": histogram([int(100 * share // 1) for share in shares]),
-        "items": _item_rows(exercise, counted),
+        "items": _item_rows(exercise, [r for r in counted if r.gradable]),
         "mistakes": mistakes,
         "students": StudentRows(records),
-        "ungradable": [_student_row(r) for r in records if not r.gradable],
+        "ungradable": [_student_row(r) for r in records if not r.has_grade],
         "skipped": [{"path": p, "reason": why} for p, why in run.skipped],
         "warnings": list(run.warnings),
         "outputs": [{"name": name, "href": name if not name.endswith("/") else ""} for name in run.written

@@ -38,6 +38,7 @@ class Item:
     working: str = ""            # the student's probable computation: "3*3*3 * 64 = 1,728"
     basis: str = ""              # follow-through: "your conv1 output shape 8x8x64"
     own_formula: str = ""        # follow-through: the value worked from the student's own answers
+    adjusted: str = ""           # set by an instructor's override: its comment
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,15 @@ class Result:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()   # problems shown at the top (labels matching no layer...)
     source: str = ""
-    score: Fraction = field(init=False)   # the sum of the items' points
+    score_override: Fraction | None = None   # the whole score, set by an instructor's override
+    adjustment: str = ""                      # that override's comment
+    score: Fraction = field(init=False)       # the sum of the items' points, or the override
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "score", sum((item.points for item in self.items), Fraction(0)))
+        score = self.score_override
+        if score is None:
+            score = sum((item.points for item in self.items), Fraction(0))
+        object.__setattr__(self, "score", score)
 
     @property
     def student(self) -> str:
@@ -65,8 +71,14 @@ class Result:
 
     @property
     def gradable(self) -> bool:
+        """Whether answers were read and graded."""
         return bool(self.items)
 
     @property
+    def has_grade(self) -> bool:
+        """Graded, or given a score by the instructor (a submission graded by hand)."""
+        return self.gradable or self.score_override is not None
+
+    @property
     def full_marks(self) -> bool:
-        return self.gradable and self.score >= self.max_score
+        return self.has_grade and self.score >= self.max_score
