@@ -345,7 +345,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise GraderError(f"grader serve needs the extra 'serve' ({exc.name} is missing): "
                           'pip install "grader[serve]", or pip install ".[serve]" in a clone') from None
-    from .web.config import Settings, deadline, deadline_shown, period
+    from .web.config import Settings, deadline, deadline_shown, period, period_text
 
     if bool(args.data) != bool(args.roster):
         raise GraderError("class mode needs both --roster and --data (practice mode: neither)")
@@ -353,7 +353,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise GraderError("--max-checks and --deadline need class mode (--roster and --data)")
     when = deadline(args.deadline) if args.deadline else None
     settings = Settings(exercises=args.exercises, data=args.data, roster=args.roster, max_checks=args.max_checks,
-                        per=period(args.per), per_text=args.per.strip(), deadline=when,
+                        per=period(args.per), per_text=period_text(args.per), deadline=when,
                         deadline_text=deadline_shown(when) if when is not None else "",
                         after_deadline="late" if args.late else "refuse",
                         public_url=(args.public_url or f"http://{args.host}:{args.port}").rstrip("/"))

@@ -26,7 +26,7 @@ class Settings:
     roster: str | None = None           # class mode: student,name,email
     max_checks: int | None = None       # readable submissions per student and exercise in `per`
     per: float = 86400.0                # seconds
-    per_text: str = "1d"
+    per_text: str = "day"                # "day", "12 hours": as the pages say it
     deadline: float | None = None       # a POSIX time
     deadline_text: str = ""
     after_deadline: str = "refuse"      # refuse | late
@@ -54,6 +54,18 @@ def period(text: str) -> float:
     if not match or float(match[1]) <= 0:
         raise ArgumentError("--per", f"expected a length of time such as 1d, 12h or 30m, got {text!r}")
     return float(match[1]) * _UNITS[match[2]]
+
+
+_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}
+
+
+def period_text(text: str) -> str:
+    """``1d`` -> ``day``, ``12h`` -> ``12 hours``: as in "checks left in the last day"."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text or "")
+    if not match:
+        return text
+    count, word = match[1], _WORDS[match[2]]
+    return word if float(count) == 1 else f"{count} {word}s"
 
 
 def deadline(text: str) -> float:

@@ -66,7 +66,7 @@ async def home(request: Request) -> Response:
     return html_page(server, "serve_instructor.html.j2", {
         "nav": nav_view(server, who_is(request, server)), "exercises": rows, "roster": len(server.roster),
         "archive": f"/instructor/{ARCHIVE}", "data": settings.data,
-        "limits": (f"{settings.max_checks} checks per student and exercise in {settings.per_text}"
+        "limits": (f"{settings.max_checks} checks per student and exercise per {settings.per_text}"
                    if settings.max_checks is not None else ""),
         "deadline": settings.deadline_text})
 

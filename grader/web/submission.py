@@ -40,17 +40,18 @@ def form_values(variant: Variant, fields: Mapping[str, str]) -> dict[str, str]:
 def answer_file_of(variant: Variant, texts: Mapping[tuple[str | None, str], str], student: str | None) -> bytes:
     """The canonical answer file of some answers: ``{"student": ..., "exercise": ...,
     "layers": {"conv1": {"output_shape": "6x6x64", ...}}, "total_params": "79261"}``, every
-    value a string as written, blank answers left out."""
-    layers: dict[str, dict[str, str]] = {}
+    value a string as written, blank answers left out, every layer listed."""
+    # every layer, in the exercise's order (an empty one too: no "no row for ..." note)
+    layers: dict[str, dict[str, str]] = {name: {} for name in variant.exercise.layer_names}
     totals: dict[str, str] = {}
-    for item in variant.key.items:  # the exercise's order, so the file reads like the table
+    for item in variant.key.items:
         text = texts.get((item.layer, item.quantity))
         if text is None or not text.strip():
             continue
         if item.layer is None:
             totals[item.quantity] = text
         else:
-            layers.setdefault(item.layer, {})[item.quantity] = text
+            layers[item.layer][item.quantity] = text
     doc: dict[str, Any] = {}
     if student is not None:
         doc["student"] = student
