@@ -214,7 +214,7 @@ def test_pages_carry_a_strict_content_security_policy(practice):
     assert "default-src 'none'" in policy and "unsafe-inline" not in policy and "script-src" not in policy
     assert re.search(r"style-src 'sha256-[A-Za-z0-9+/=]+'", policy)
     assert "frame-ancestors 'none'" in policy and "form-action 'self'" in policy
-    for header, value in (("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"),
+    for header, value in (("x-content-type-options", "nosniff"), ("referrer-policy", "same-origin"),
                           ("x-frame-options", "DENY"), ("cache-control", "no-store")):
         assert page.headers[header] == value
     api = practice.post(f"/api/exercises/{EXERCISE}/check", json=answer_body())

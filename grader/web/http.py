@@ -25,11 +25,12 @@ from .config import Settings
 
 TOKEN_COOKIE = "grader_token"
 TOKEN_COOKIE_DAYS = 120
-#: every response: no framing, no sniffing, no referrer (links carry tokens), nothing cached
+#: every response: no framing, no sniffing, no referrer to other sites, nothing cached. (Not
+#: no-referrer: Chromium then sends "Origin: null" with the form, which the origin check refuses.)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
