@@ -52,13 +52,18 @@ def answer_file_of(variant: Variant, texts: Mapping[tuple[str | None, str], str]
             totals[item.quantity] = text
         else:
             layers[item.layer][item.quantity] = text
-    doc: dict[str, Any] = {}
-    if student is not None:
-        doc["student"] = student
-    doc["exercise"] = variant.exercise.id
-    doc["layers"] = layers
-    doc.update(totals)
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    top: list[tuple[str, Any]] = [("student", student)] if student is not None else []
+    top.append(("exercise", variant.exercise.id))
+    # one layer a line, written piece by piece: json.dumps(indent=...) is the pure-Python
+    # encoder, several times slower than the C one these calls use
+    rows = ",\n".join(f"  {_dumps(name)}: {_dumps(cells)}" for name, cells in layers.items())
+    lines = [f" {_dumps(k)}: {_dumps(v)}," for k, v in top] + [f' "layers": {{\n{rows}\n }}']
+    lines[-1] += "".join(f",\n {_dumps(k)}: {_dumps(v)}" for k, v in totals.items())
+    return ("{\n" + "\n".join(lines) + "\n}\n").encode("utf-8")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def check_form(variant: Variant, values: Mapping[str, str], identity: Identity, shown: str,
