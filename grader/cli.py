@@ -162,6 +162,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="NAME", help="the model to import (variable or class name) when the "
                                                    "source defines several")
     p.add_argument("--framework", choices=("keras", "pytorch"), help="consider only this framework's models")
+
+    p = sub.add_parser(
+        "serve", help="a web form where students check their answers (and a class hands them in)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Serve the exercises of a folder as web forms (needs the extra: pip install \".[serve]\").\n"
+                    "Practice mode (default): anyone may check; nothing is stored.\n"
+                    "Class mode (--roster and --data): each student opens a personal link (DATA/tokens.csv),\n"
+                    "every check is stored in DATA, and the instructor's pages (/instructor) show the class.",
+        epilog="examples:\n  grader serve exercises/\n"
+               "  grader serve exercises/ --roster roster.csv --data class-data --max-checks 20 --per 1d\n"
+               "  grader serve exercises/ --roster roster.csv --data class-data --host 127.0.0.1 --workers 2 "
+               "--public-url https://grader.example.edu --deadline 2025-06-01T23:59")
+    p.add_argument("exercises", metavar="EXERCISES_DIR", help="folder of exercise YAML files")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_positive, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", metavar="N", type=_positive, default=1, help="worker processes (default 1)")
+    p.add_argument("--data", metavar="DIR", help="class mode: folder of the database, tokens.csv and submissions/")
+    p.add_argument("--roster", metavar="FILE", help="class mode: CSV with the columns student,name,email")
+    p.add_argument("--max-checks", metavar="N", type=_positive,
+                   help="class mode: readable checks per student and exercise in --per")
+    p.add_argument("--per", metavar="TIME", default="1d", help="the period of --max-checks: 1d (default), 12h, 30m, 1w")
+    p.add_argument("--deadline", metavar="TIME", help="class mode: no check after this time (2025-06-01T23:59)")
+    p.add_argument("--late", action="store_true", help="after --deadline, take checks but mark them late")
+    p.add_argument("--public-url", metavar="URL",
+                   help="the address students open, for the links in tokens.csv (default http://HOST:PORT)")
     return parser
 
 
@@ -341,8 +366,6 @@ def _notebook(args: argparse.Namespace) -> int:
 
 @command("import")
 def _import(args: argparse.Namespace) -> int:
-    import os
-
     from .importer import import_model
 
     if args.output and os.path.exists(args.output) and not args.force:
@@ -357,4 +380,37 @@ def _import(args: argparse.Namespace) -> int:
     solution = imported.exercise.solution
     print(f"wrote {args.output}: {imported.model}, {len(solution.layers)} layers, "
           f"{solution.total_params:,} parameters; check it with: grader solve {args.output}")
+    return EXIT_OK
+
+
+@command("serve")
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from .web.app import prepare, run
+    except ImportError as exc:
+        raise GraderError(f"grader serve needs the extra 'serve' ({exc.name} is missing): "
+                          'pip install "grader[serve]", or pip install ".[serve]" in a clone') from None
+    from .web.config import Settings, deadline, deadline_shown, period, period_text
+
+    if bool(args.data) != bool(args.roster):
+        raise GraderError("class mode needs both --roster and --data (practice mode: neither)")
+    if not args.data and (args.max_checks or args.deadline):
+        raise GraderError("--max-checks and --deadline need class mode (--roster and --data)")
+    when = deadline(args.deadline) if args.deadline else None
+    settings = Settings(exercises=args.exercises, data=args.data, roster=args.roster, max_checks=args.max_checks,
+                        per=period(args.per), per_text=period_text(args.per), deadline=when,
+                        deadline_text=deadline_shown(when) if when is not None else "",
+                        after_deadline="late" if args.late else "refuse",
+                        public_url=(args.public_url or f"http://{args.host}:{args.port}").rstrip("/"))
+    prepared = prepare(settings)
+    print(f"grader serve: {prepared.exercises} exercises from {args.exercises}, on http://{args.host}:{args.port}/")
+    if settings.class_mode:
+        print(f"class mode: {prepared.students} students; their links are in {prepared.tokens_file}")
+        print(f"instructor: {prepared.instructor_link}")
+        if any(prepared.repaired):
+            print(f"repaired after a crash: {prepared.repaired[0]} files rewritten, {prepared.repaired[1]} removed")
+    else:
+        print("practice mode: anyone may check, nothing is stored")
+    sys.stdout.flush()
+    run(settings, args.host, args.port, args.workers)
     return EXIT_OK

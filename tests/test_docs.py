@@ -21,7 +21,7 @@ def _code_blocks():
 def test_the_readme_opens_with_the_two_newcomer_commands():
     first, second = _code_blocks()[:2]
     assert "pip install ." in first and "grader grade" in first
-    assert '.[test,frameworks,browser]' in second and "pytest" in second
+    assert '.[test,frameworks,browser,serve]' in second and "pytest" in second
 
 
 def test_the_first_command_uses_files_that_exist():
@@ -33,7 +33,7 @@ def test_the_first_command_uses_files_that_exist():
 
 def test_ci_installs_and_runs_what_the_readme_says():
     ci = (ROOT / ".ci" / "run").read_text()
-    assert 'pip install --quiet -e ".[test,frameworks,browser]"' in ci
+    assert 'pip install --quiet -e ".[test,frameworks,browser,serve]"' in ci
     assert "python -m pytest" in ci
 
 
