@@ -137,6 +137,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solution", action="store_true", help="fill the answers table with the expected values")
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="the notebook to write (.ipynb)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+    p = sub.add_parser("export", help="write the exercise as an LMS quiz (Moodle Cloze, Canvas QTI)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Write the exercise as a quiz for a course without Python: one Moodle Cloze "
+                                   "question (Moodle XML) and/or a Canvas classic quiz (QTI 1.2 .zip). Counts are "
+                                   "numerical answers, shapes short answers listing every accepted spelling; the "
+                                   "named mistakes' values come with their explanation. The quiz reports (Moodle "
+                                   "'Responses', Canvas 'Student Analysis') are graded with grader check / grade.",
+                       epilog="examples:\n  grader export exercises/cnn-8x8x3.yaml --moodle-xml cnn-8x8x3.xml\n"
+                              "  grader export exercises/cnn-8x8x3.yaml --canvas-qti cnn-8x8x3-qti.zip\n"
+                              "  grader grade exercises/cnn-8x8x3.yaml responses.csv --out graded")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file (without per-student variables)")
+    p.add_argument("--moodle-xml", metavar="FILE", help="write one Cloze question in Moodle XML (Question bank › Import)")
+    p.add_argument("--canvas-qti", metavar="FILE.zip",
+                   help="write a Canvas classic quiz package (Settings › Import Course Content › QTI .zip file)")
     return parser
 
 
@@ -311,3 +326,34 @@ def _notebook(args: argparse.Namespace) -> int:
         raise GraderError(f"cannot write the notebook: {exc.strerror}", file=args.output) from None
     print(f"wrote {args.output}")
     return EXIT_OK
+
+
+@command("export")
+def _export(args: argparse.Namespace) -> int:
+    from .errors import ArgumentError
+    from .exercise import load_exercise
+    from .key import answer_key
+    from .quizzes import canvas_qti, moodle_xml
+
+    if not args.moodle_xml and not args.canvas_qti:
+        raise ArgumentError("--moodle-xml", "say what to write: --moodle-xml FILE and/or --canvas-qti FILE.zip")
+    if args.canvas_qti and not args.canvas_qti.lower().endswith(".zip"):
+        raise GraderError("a QTI package's file name ends in .zip (--canvas-qti)", file=args.canvas_qti)
+    key = answer_key(load_exercise(args.exercise))
+    outputs = []
+    if args.moodle_xml:
+        outputs.append((args.moodle_xml, moodle_xml(key).encode("utf-8")))
+    if args.canvas_qti:
+        outputs.append((args.canvas_qti, canvas_qti(key)))
+    for path, data in outputs:  # both are built before either is written
+        _write_bytes(path, data)
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise GraderError(f"cannot write the file: {exc.strerror}", file=path) from None
