@@ -152,6 +152,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--moodle-xml", metavar="FILE", help="write one Cloze question in Moodle XML (Question bank › Import)")
     p.add_argument("--canvas-qti", metavar="FILE.zip",
                    help="write a Canvas classic quiz package (Settings › Import Course Content › QTI .zip file)")
+
+    p = sub.add_parser("gradescope", help="write the Gradescope autograder bundle; --test runs it here",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Write autograder.zip for Gradescope's 'Zip file upload': setup.sh and "
+                                   "run_autograder, the exercise, and the wheels of grader and its dependencies "
+                                   "for the image's Python 3.10, installed with pip --no-index. With --test, the "
+                                   "bundle is installed in a temporary folder shaped like /autograder and run on "
+                                   "each SUBMISSION; each results.json is summarised.\n\n"
+                                   "needs pip and the package index (or --wheels DIR). exit status: 0; with "
+                                   "--test, 1 when a run left no valid results.json.",
+                       epilog="examples:\n  grader gradescope exercises/cnn-8x8x3.yaml -o autograder.zip\n"
+                              "  grader gradescope exercises/cnn-8x8x3.yaml -o autograder.zip --test samples/cnn-8x8x3/*\n"
+                              "  grader gradescope exercises/cnn-8x8x3.yaml --templates my-templates -o autograder.zip")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="the bundle to write (default: autograder.zip; with --test, only when given)")
+    p.add_argument("--templates", metavar="DIR", help="folder of templates that override the defaults (the summary)")
+    p.add_argument("--test", metavar="SUBMISSION", nargs="+",
+                   help="install the bundle here and run it on these submissions (files or folders)")
+    p.add_argument("--metadata", metavar="FILE",
+                   help="with --test: the submission_metadata.json to use (default: made from each file's name)")
+    p.add_argument("--wheels", metavar="DIR", help="take the dependencies' wheels from DIR, not the package index")
     return parser
 
 
@@ -357,3 +379,33 @@ def _write_bytes(path: str, data: bytes) -> None:
             fh.write(data)
     except OSError as exc:
         raise GraderError(f"cannot write the file: {exc.strerror}", file=path) from None
+
+
+@command("gradescope")
+def _gradescope(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from .gradescope import build_bundle, download_wheels, requirements, run_line, runs_image_wheels, try_bundle
+
+    for path in (*(args.test or ()), *([args.metadata] if args.metadata else [])):
+        if not os.path.exists(path):
+            raise GraderError("no such file or folder", file=path)
+    with tempfile.TemporaryDirectory(prefix="grader-gradescope-") as scratch:
+        work = Path(scratch)
+        output = Path(args.output or ("autograder.zip" if not args.test else work / "autograder.zip"))
+        bundle = build_bundle(args.exercise, output, templates=args.templates, wheelhouse=args.wheels, work=work)
+        if args.output or not args.test:
+            print(f"wrote {output} ({len(bundle.wheels)} wheels; upload it as the autograder's zip file)")
+        if not args.test:
+            return EXIT_OK
+        extra = None
+        if not runs_image_wheels():  # this Python installs its own wheels, passed beside the bundle
+            extra = work / "local-wheels"
+            extra.mkdir()
+            download_wheels(extra, requirements(), target=False, wheelhouse=args.wheels)
+        runs = try_bundle(output, args.test, work=work / "run", metadata=Path(args.metadata) if args.metadata else None,
+                          extra_wheels=extra)
+    for run in runs:
+        print(run_line(run))
+    return EXIT_BELOW_FULL if any(run.problems or run.results is None for run in runs) else EXIT_OK

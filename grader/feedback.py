@@ -392,5 +392,6 @@ NO_SUBMISSION_FILE = ("your submission holds no notebook (.ipynb), answer file (
                       "(.csv, .tsv, .xlsx){found}: upload the notebook with your answers")
 SEVERAL_SUBMISSIONS = ("your submission holds {count} files that could be graded ({names}) and {answers}: upload "
                        "only the notebook with your answers")
+SEVERAL_RESPONDENTS = "{name} holds the answers of several people: upload a file with only your own answers"
 PICKED_SUBMISSION = ("Your submission holds {count} files that could be graded; {name} was graded, the one with "
                      "an answers cell ({others} not graded).")
