@@ -307,12 +307,21 @@ def try_bundle(bundle: Path, submissions: Sequence[str], *, work: Path, metadata
             target.chmod((info.external_attr >> 16) & 0o777 or 0o644)
     env = {**os.environ, "GRADER_VENV": str(work / "venv"), "GRADER_PYTHON": sys.executable,
            "GRADER_AUTOGRADER_ROOT": str(root), "GRADER_EXTRA_WHEELS": str(extra_wheels or "")}
-    setup = subprocess.run([str(source / "setup.sh")], cwd=source, env=env, capture_output=True, text=True)
+    setup = _bash(source / "setup.sh", source, env)
     if setup.returncode:
         raise GraderError(f"setup.sh failed (exit {setup.returncode}): {_tail(setup.stderr or setup.stdout, 12)}",
                           file=str(bundle))
     shutil.copy2(source / "run_autograder", root / "run_autograder")  # as Gradescope does
     return [_run_one(root, Path(s), metadata, env) for s in submissions]
+
+
+def _bash(script: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run one of the bundle's scripts as Gradescope does (with bash, as their first line asks)."""
+    try:
+        return subprocess.run(["bash", str(script)], cwd=cwd, env=env, capture_output=True, text=True)
+    except OSError as exc:
+        raise GraderError(f"--test runs the bundle's scripts with bash, which cannot be started here "
+                          f"({exc.strerror}): run it on Linux, macOS or WSL", file=str(script)) from None
 
 
 def _run_one(root: Path, submission: Path, metadata: Path | None, env: dict[str, str]) -> Run:
@@ -325,7 +334,7 @@ def _run_one(root: Path, submission: Path, metadata: Path | None, env: dict[str,
         shutil.copy(submission, root / "submission" / submission.name)
     meta = json.loads(metadata.read_text(encoding="utf-8")) if metadata else made_up_metadata(submission)
     (root / "submission_metadata.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-    run = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True)
+    run = _bash(root / "run_autograder", root, env)
     log = (run.stdout + run.stderr).strip()
     try:
         data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
