@@ -187,6 +187,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--late", action="store_true", help="after --deadline, take checks but mark them late")
     p.add_argument("--public-url", metavar="URL",
                    help="the address students open, for the links in tokens.csv (default http://HOST:PORT)")
+
+    p = sub.add_parser("export", help="write the exercise as an LMS quiz (Moodle Cloze, Canvas QTI)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Write the exercise as a quiz for a course without Python: one Moodle Cloze "
+                                   "question (Moodle XML) and/or a Canvas classic quiz (QTI 1.2 .zip). Counts are "
+                                   "numerical answers, shapes short answers listing every accepted spelling; the "
+                                   "named mistakes' values come with their explanation. The quiz reports (Moodle "
+                                   "'Responses', Canvas 'Student Analysis') are graded with grader check / grade.",
+                       epilog="examples:\n  grader export exercises/cnn-8x8x3.yaml --moodle-xml cnn-8x8x3.xml\n"
+                              "  grader export exercises/cnn-8x8x3.yaml --canvas-qti cnn-8x8x3-qti.zip\n"
+                              "  grader grade exercises/cnn-8x8x3.yaml responses.csv --out graded")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file (without per-student variables)")
+    p.add_argument("--moodle-xml", metavar="FILE", help="write one Cloze question in Moodle XML (Question bank › Import)")
+    p.add_argument("--canvas-qti", metavar="FILE.zip",
+                   help="write a Canvas classic quiz package (Settings › Import Course Content › QTI .zip file)")
+
+    p = sub.add_parser("gradescope", help="write the Gradescope autograder bundle; --test runs it here",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Write autograder.zip for Gradescope's 'Zip file upload': setup.sh and "
+                                   "run_autograder, the exercise, and the wheels of grader and its dependencies "
+                                   "for the image's Python 3.10, installed with pip --no-index. With --test, the "
+                                   "bundle is installed in a temporary folder shaped like /autograder and run on "
+                                   "each SUBMISSION; each results.json is summarised.\n\n"
+                                   "needs pip and the package index (or --wheels DIR). exit status: 0; with "
+                                   "--test, 1 when a run left no valid results.json.",
+                       epilog="examples:\n  grader gradescope exercises/cnn-8x8x3.yaml -o autograder.zip\n"
+                              "  grader gradescope exercises/cnn-8x8x3.yaml -o autograder.zip --test samples/cnn-8x8x3/*\n"
+                              "  grader gradescope exercises/cnn-8x8x3.yaml --templates my-templates -o autograder.zip")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise YAML file")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="the bundle to write (default: autograder.zip; with --test, only when given)")
+    p.add_argument("--templates", metavar="DIR", help="folder of templates that override the defaults (the summary)")
+    p.add_argument("--test", metavar="SUBMISSION", nargs="+",
+                   help="install the bundle here and run it on these submissions (files or folders)")
+    p.add_argument("--metadata", metavar="FILE",
+                   help="with --test: the submission_metadata.json to use (default: made from each file's name)")
+    p.add_argument("--wheels", metavar="DIR", help="take the dependencies' wheels from DIR, not the package index")
     return parser
 
 
@@ -414,3 +451,64 @@ def _serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     run(settings, args.host, args.port, args.workers)
     return EXIT_OK
+
+
+@command("export")
+def _export(args: argparse.Namespace) -> int:
+    from .errors import ArgumentError
+    from .exercise import load_exercise
+    from .key import answer_key
+    from .quizzes import canvas_qti, moodle_xml
+
+    if not args.moodle_xml and not args.canvas_qti:
+        raise ArgumentError("--moodle-xml", "say what to write: --moodle-xml FILE and/or --canvas-qti FILE.zip")
+    if args.canvas_qti and not args.canvas_qti.lower().endswith(".zip"):
+        raise GraderError("a QTI package's file name ends in .zip (--canvas-qti)", file=args.canvas_qti)
+    key = answer_key(load_exercise(args.exercise))
+    outputs = []
+    if args.moodle_xml:
+        outputs.append((args.moodle_xml, moodle_xml(key).encode("utf-8")))
+    if args.canvas_qti:
+        outputs.append((args.canvas_qti, canvas_qti(key)))
+    for path, data in outputs:  # both are built before either is written
+        _write_bytes(path, data)
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise GraderError(f"cannot write the file: {exc.strerror}", file=path) from None
+
+
+@command("gradescope")
+def _gradescope(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from .gradescope import build_bundle, download_wheels, requirements, run_line, runs_image_wheels, try_bundle
+
+    for path in (*(args.test or ()), *([args.metadata] if args.metadata else [])):
+        if not os.path.exists(path):
+            raise GraderError("no such file or folder", file=path)
+    with tempfile.TemporaryDirectory(prefix="grader-gradescope-") as scratch:
+        work = Path(scratch)
+        output = Path(args.output or ("autograder.zip" if not args.test else work / "autograder.zip"))
+        bundle = build_bundle(args.exercise, output, templates=args.templates, wheelhouse=args.wheels, work=work)
+        if args.output or not args.test:
+            print(f"wrote {output} ({len(bundle.wheels)} wheels; upload it as the autograder's zip file)")
+        if not args.test:
+            return EXIT_OK
+        extra = None
+        if not runs_image_wheels():  # this Python installs its own wheels, passed beside the bundle
+            extra = work / "local-wheels"
+            extra.mkdir()
+            download_wheels(extra, requirements(), target=False, wheelhouse=args.wheels)
+        runs = try_bundle(output, args.test, work=work / "run", metadata=Path(args.metadata) if args.metadata else None,
+                          extra_wheels=extra)
+    for run in runs:
+        print(run_line(run))
+    return EXIT_BELOW_FULL if any(run.problems or run.results is None for run in runs) else EXIT_OK

@@ -363,3 +363,51 @@ def short_feedback(result: Result, reveal: str, limit: int = 12) -> str:
         parts.append(f"{item_label(item.layer, item.quantity)}: {detail}")
     more = f"; and {len(wrong) - limit} more" if len(wrong) > limit else ""
     return f"{text} To review: " + "; ".join(parts) + more + "."
+
+
+# -- quizzes for an LMS (grader export) -----------------------------------------------------
+
+#: how a quiz asks for the answers; {shape} and {count} are examples that are no value of the exercise
+QUIZ_HOW = ("Give each layer's output shape without the batch dimension (written like {shape}) and its "
+            "number of parameters as a whole number (like {count}).")
+QUIZ_MODEL = "The model:"
+QUIZ_INPUT = "Input: {inputs} (without the batch dimension)."
+
+
+def quiz_wrong_feedback(title: str, explanation: str, working: str, reveal: str) -> str:
+    """The feedback of a quiz's wrong answer that a named mistake gives (Moodle shows it to a
+    student who typed exactly that value; Canvas lists it in the question's wrong-answer comment)."""
+    if reveal == "nothing":
+        return ""
+    text = f"Not correct ({_lower_first(title)}). {explanation}"
+    if reveal == "answers" and working:
+        text += f" {PROBABLY_COMPUTED} {working}."
+    return text
+
+
+def quiz_wrong_list(entries: Sequence[tuple[str, str]]) -> str:
+    """Canvas' wrong-answer comment: each mistaken value with its feedback, one per line."""
+    return "\n".join(f"If you answered {value}: {text}" for value, text in entries)
+
+
+def quiz_worked(label: str, formula: str, reveal: str) -> str:
+    """The worked value a quiz shows after the attempt (``reveal: answers`` only)."""
+    return f"{label}: {formula}" if reveal == "answers" and formula else ""
+
+
+# -- the Gradescope autograder (grader gradescope) ------------------------------------------
+
+#: results.json left in place before grading starts, shown if grading never finishes writing its own
+AUTOGRADER_CRASHED = ("the autograder stopped before it could grade your submission (a problem on the grading "
+                      "side, not necessarily in your file): submit again, and if this message comes back, "
+                      "tell your instructor")
+AUTOGRADER_TIMEOUT = ("grading your submission took longer than {seconds} seconds and was stopped: check that you "
+                      "uploaded your notebook or answer file (not a data file or an archive) and submit again; "
+                      "if this message comes back, tell your instructor")
+NO_SUBMISSION_FILE = ("your submission holds no notebook (.ipynb), answer file (.yaml, .json) or form export "
+                      "(.csv, .tsv, .xlsx){found}: upload the notebook with your answers")
+SEVERAL_SUBMISSIONS = ("your submission holds {count} files that could be graded ({names}) and {answers}: upload "
+                       "only the notebook with your answers")
+SEVERAL_RESPONDENTS = "{name} holds the answers of several people: upload a file with only your own answers"
+PICKED_SUBMISSION = ("Your submission holds {count} files that could be graded; {name} was graded, the one with "
+                     "an answers cell ({others} not graded).")

@@ -26,6 +26,7 @@ from ..answers import Answers, Identity, Key, RawAnswer
 from ..errors import SubmissionError
 from ..exercise import Exercise, LAYER_QUANTITIES, MODEL_QUANTITIES
 from .vocabulary import lookup_of, normalize, question_key, quantity_of, total_of
+from .quizreports import cloze_answers, is_cloze_column
 from .sheets import parse_times, read_sheet
 
 TOOLS = {"google": "Google Forms", "microsoft": "Microsoft Forms", "moodle": "Moodle quiz",
@@ -77,6 +78,7 @@ class _Plan:
     titles: list[str]
     answers: list[tuple[int, Key]] = field(default_factory=list)
     per_row: list[tuple[int, int]] = field(default_factory=list)  # Moodle (response, question text)
+    cloze: list[int] = field(default_factory=list)                 # Moodle responses of grader export's Cloze
     students: list[int] = field(default_factory=list)              # by preference
     email: int | None = None
     names: list[int] = field(default_factory=list)                 # joined: "First name Surname"
@@ -142,14 +144,16 @@ def plan_columns(titles: list[str], exercise: Exercise, shown: str, body: list[l
             continue
         response = _RESPONSE.match(title) if plan.tool == "moodle" else None
         if response:
-            if int(response[1]) in question_cols:
+            if is_cloze_column([row[i] for row in body]):
+                plan.cloze.append(i)
+            elif int(response[1]) in question_cols:
                 plan.per_row.append((i, question_cols[int(response[1])]))
             continue
         key = question_key(_CANVAS_QUESTION.sub("", title) if plan.tool == "canvas" else title, exercise)
         if key and not _is_identity(norm):
             plan.answers.append((i, key))
     plan.students.sort(key=lambda i: _identity_rank(titles[i]))
-    if not plan.answers and not _per_row_maps(plan, body, exercise):
+    if not plan.answers and not plan.cloze and not _per_row_maps(plan, body, exercise):
         raise SubmissionError(_no_answers_message(plan), file=shown)
     return plan
 
@@ -262,6 +266,9 @@ def _row_answers(plan: _Plan, row: list[str], index: int, shown: str, exercise: 
                 answers.notes.append(f"{where} answers {_key_text(key)} again; the first answer is graded")
             continue
         answers.values[key] = RawAnswer(text, where)
+    for column in plan.cloze:
+        for key, raw in cloze_answers(row[column], exercise, f"row {index}, column '{plan.titles[column]}'", shown):
+            answers.values.setdefault(key, raw)
     if plan.state is not None and row[plan.state].strip() not in ("", "Finished"):
         answers.notes.append(f"row {index}: the attempt is '{row[plan.state].strip()}', not finished")
     return answers
