@@ -303,8 +303,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.html:
         _write_text(args.html, result.report_html())
     if args.gradescope:
-        from .gradebook import gradescope_results
-        _write_text(args.gradescope, json.dumps(gradescope_results(result, result.spec), indent=1) + "\n")
+        from .autograder import results_md  # what the Gradescope bundle writes: Markdown output
+        _write_text(args.gradescope, json.dumps(results_md(result), indent=1) + "\n")
     if args.require_full and not result.full_marks:
         return EXIT_BELOW_FULL
     return EXIT_OK
