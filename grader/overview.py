@@ -110,10 +110,9 @@ def _item_rows(exercise: Exercise, counted: Sequence[Record]) -> list[dict[str, 
     return groups
 
 
-def _mistake_rows(exercise: Exercise, counted: Sequence[Record]) -> list[dict[str, Any]]:
+def _mistake_rows(labels: Sequence[str], counted: Sequence[Record]) -> list[dict[str, Any]]:
     """Named mistakes, most frequent first: answers, students, the items they were made on, and
     who made them (listed as the page is written: see :class:`MadeBy`)."""
-    labels = [item_label(layer, quantity) for layer, quantity in item_columns(exercise)]
     answers: Counter = Counter()
     students: Counter = Counter()
     where: dict[str, Counter] = {}
@@ -153,15 +152,18 @@ class MadeBy:
 
 def _lost(r: Record, labels: Sequence[str]) -> list[dict[str, str]]:
     """The items a submission lost points on, in exercise order, each with why: the mistake's
-    title (lower-cased to sit in brackets), or the verdict of an answer missing or unreadable."""
+    title (lower-cased to sit in brackets), the verdict of an answer missing or unreadable, or
+    nothing for a wrong answer that matches no known mistake."""
     lost = []
-    for col, status in enumerate(r.statuses):
-        if status in LOST:
-            code = r.mistakes[col] if status == "incorrect" else None
+    for label, status, code in zip(labels, r.statuses, r.mistakes):
+        if status == "incorrect":
             title = mistake_title(code)[0] if code else ""
-            lost.append({"label": labels[col], "status": status, "symbol": VERDICTS[status].symbol,
-                         "why": title[:1].lower() + title[1:] if code else
-                         "" if status == "incorrect" else VERDICTS[status].word})
+            why = title[:1].lower() + title[1:]
+        elif status in LOST:
+            why = VERDICTS[status].word
+        else:
+            continue
+        lost.append({"label": label, "status": status, "why": why})
     return lost
 
 
@@ -208,8 +210,8 @@ def _grid_head(exercise: Exercise) -> list[dict[str, Any]]:
 
 
 def _grid_cell(status: str | None, code: str | None, label: str) -> dict[str, str]:
-    if status is None:   # an item this submission was not asked (a form with fewer columns)
-        return {"status": "none", "symbol": "", "word": "not asked", "title": label}
+    if status is None:   # an item this submission has no answer slot for
+        return {"status": "absent", "symbol": "", "word": "not asked", "title": label}
     why = f" ({mistake_title(code)[0]})" if code and status == "incorrect" else ""
     verdict = VERDICTS[status]
     # a tooltip where there is something to look into: a class of 50,000 has many correct cells
@@ -242,8 +244,8 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
     mean = sum(shares, Fraction(0)) / len(shares) if shares else None
     median = (shares[len(shares) // 2] if len(shares) % 2 else
               (shares[len(shares) // 2 - 1] + shares[len(shares) // 2]) / 2) if shares else None
-    mistakes = _mistake_rows(exercise, counted)
     labels = [item_label(layer, quantity) for layer, quantity in item_columns(exercise)]
+    mistakes = _mistake_rows(labels, counted)
     ungradable = sum(1 for r in records if not r.gradable)
     return {
         "exercise": {"id": exercise.id, "title": exercise.title or exercise.id,
