@@ -61,6 +61,18 @@ QUANTITY_LABELS = {
     "total_trainable_params": "total trainable parameters",
     "total_non_trainable_params": "total non-trainable parameters",
 }
+#: a quantity in a narrow column under its layer's name (the class overview's grid); the
+#: model-wide totals sit under "Whole model", so they drop the word "total"
+QUANTITY_SHORT_LABELS = {
+    "output_shape": "shape",
+    "params": "params",
+    "trainable_params": "trainable",
+    "non_trainable_params": "non-trainable",
+    "macs": "MACs",
+    "total_params": "params",
+    "total_trainable_params": "trainable",
+    "total_non_trainable_params": "non-trainable",
+}
 FRAMEWORK_NAMES = {"keras": "Keras", "pytorch": "PyTorch"}
 REVEAL_NOTES = {
     "answers": "",
@@ -116,6 +128,10 @@ def percent(score: Fraction, maximum: Fraction) -> int:
 
 def quantity_label(quantity: str) -> str:
     return QUANTITY_LABELS.get(quantity, quantity.replace("_", " "))
+
+
+def quantity_short_label(quantity: str) -> str:
+    return QUANTITY_SHORT_LABELS.get(quantity, quantity_label(quantity))
 
 
 def item_label(layer: str | None, quantity: str) -> str:

@@ -12,12 +12,15 @@ from fractions import Fraction
 from typing import Any, Iterator, Sequence
 
 from .exercise import Exercise
-from .feedback import VERDICTS, framework_name, item_label, percent, points_text, quantity_label
+from .feedback import (VERDICTS, framework_name, item_label, percent, points_text, quantity_label,
+                       quantity_short_label)
 from .mistakes import describe
 from .record import Record, item_columns
 from .result import STATUSES
 from .version import __version__
 
+#: statuses that lose an item's points (follow-through is credited)
+LOST = ("incorrect", "missing", "unreadable")
 #: histogram bins: ten of 10 points each (0-9 % ... 90-99 %), then full marks on their own
 BINS = 11
 #: the histogram's drawing, in SVG user units
@@ -107,37 +110,74 @@ def _item_rows(exercise: Exercise, counted: Sequence[Record]) -> list[dict[str, 
     return groups
 
 
-def _mistake_rows(exercise: Exercise, counted: Sequence[Record]) -> list[dict[str, Any]]:
-    """Named mistakes, most frequent first: answers, students and the items they were made on."""
-    labels = [item_label(layer, quantity) for layer, quantity in item_columns(exercise)]
+def _mistake_rows(labels: Sequence[str], counted: Sequence[Record]) -> list[dict[str, Any]]:
+    """Named mistakes, most frequent first: answers, students, the items they were made on, and
+    who made them (listed as the page is written: see :class:`MadeBy`)."""
     answers: Counter = Counter()
-    students: dict[str, set[int]] = {}
+    students: Counter = Counter()
     where: dict[str, Counter] = {}
-    for index, r in enumerate(counted):
+    for r in counted:
+        for code in _mistakes_of(r):
+            students[code] += 1
         for col, code in enumerate(r.mistakes):
             if code and r.statuses[col] == "incorrect":
                 answers[code] += 1
-                students.setdefault(code, set()).add(index)
                 where.setdefault(code, Counter())[labels[col]] += 1
     rows = []
-    for code, count in sorted(answers.items(), key=lambda kv: (-len(students[kv[0]]), -kv[1], kv[0])):
+    for code, count in sorted(answers.items(), key=lambda kv: (-students[kv[0]], -kv[1], kv[0])):
         title, explanation = mistake_title(code)
         rows.append({"code": code, "title": title, "explanation": explanation, "answers": count,
-                     "students": len(students[code]),
+                     "students": students[code], "made_by": MadeBy(counted, code),
                      "where": [{"label": label, "count": k} for label, k in
                                sorted(where[code].items(), key=lambda kv: (-kv[1], kv[0]))]})
     return rows
 
 
-def _student_row(r: Record) -> dict[str, Any]:
+def _mistakes_of(r: Record) -> set[str]:
+    """The named mistakes of one submission's incorrect answers."""
+    return {code for code, status in zip(r.mistakes, r.statuses) if code and status == "incorrect"}
+
+
+class MadeBy:
+    """The students who made one mistake, each with a link to their report: found in the records
+    as the page is written, so a mistake made by 20,000 students holds no list of them."""
+
+    def __init__(self, records: Sequence[Record], code: str):
+        self.records, self.code = records, code
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        return ({"student": r.student, "report": r.report, "submission": r.submission}
+                for r in self.records if self.code in _mistakes_of(r))
+
+
+def _lost(r: Record, labels: Sequence[str]) -> list[dict[str, str]]:
+    """The items a submission lost points on, in exercise order, each with why: the mistake's
+    title (lower-cased to sit in brackets), the verdict of an answer missing or unreadable, or
+    nothing for a wrong answer that matches no known mistake."""
+    lost = []
+    for label, status, code in zip(labels, r.statuses, r.mistakes):
+        if status == "incorrect":
+            title = mistake_title(code)[0] if code else ""
+            why = title[:1].lower() + title[1:]
+        elif status in LOST:
+            why = VERDICTS[status].word
+        else:
+            continue
+        lost.append({"label": label, "status": status, "why": why})
+    return lost
+
+
+def _student_row(r: Record, labels: Sequence[str]) -> dict[str, Any]:
     identity = r.identity
     return {
         "student": identity.student, "name": identity.name or "", "submission": r.submission,
         "report": r.report, "late": identity.late, "gradable": r.has_grade, "superseded_by": r.superseded_by,
         "score": points_text(r.score) if r.has_grade else "", "max_score": points_text(r.max_score),
+        "share": f"{float(Fraction(r.score) / r.max_score):.4f}" if r.has_grade and r.max_score else "",
         "percent": f"{percent(r.score, r.max_score)}%" if r.has_grade else "",
         "full": r.has_grade and r.score >= r.max_score, "adjustments": list(r.adjustments),
         "tally": _counts(Counter(r.statuses), skip=("correct",)),
+        "lost": _lost(r, labels) if r.gradable else [],
         "errors": list(r.errors), "warnings": list(r.warnings),
         "source": r.source,
     }
@@ -147,14 +187,54 @@ class StudentRows:
     """The students table's rows, each made as the page is written: a class of 50,000 keeps
     its records, never 50,000 rows of the page besides them."""
 
-    def __init__(self, records: Sequence[Record]):
-        self.records = records
+    def __init__(self, records: Sequence[Record], labels: Sequence[str]):
+        self.records, self.labels = records, labels
 
     def __len__(self) -> int:
         return len(self.records)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (_student_row(r) for r in self.records)
+        return (_student_row(r, self.labels) for r in self.records)
+
+
+def _grid_head(exercise: Exercise) -> list[dict[str, Any]]:
+    """The grid's column heads: one group per layer (then the whole model), a short word per
+    item, and each item's place among a row's cells (the student's name is cell 0)."""
+    groups: list[dict[str, Any]] = []
+    for column, (layer, quantity) in enumerate(item_columns(exercise), start=1):
+        if not groups or groups[-1]["layer"] != (layer or ""):
+            groups.append({"layer": layer or "", "model": layer is None, "heads": []})
+        groups[-1]["heads"].append({"short": quantity_short_label(quantity), "label": item_label(layer, quantity),
+                                    "column": column})
+    return groups
+
+
+def _grid_cell(status: str | None, code: str | None, label: str) -> dict[str, str]:
+    if status is None:   # an item this submission has no answer slot for
+        return {"status": "absent", "symbol": "", "word": "not asked", "title": label}
+    why = f" ({mistake_title(code)[0]})" if code and status == "incorrect" else ""
+    verdict = VERDICTS[status]
+    # a tooltip where there is something to look into: a class of 50,000 has many correct cells
+    title = f"{label}: {verdict.word}{why}" if status != "correct" else ""
+    return {"status": status, "symbol": verdict.symbol, "word": verdict.word, "title": title}
+
+
+class GridRows:
+    """The student x item grid's rows (the submissions that count), made as the page is written."""
+
+    def __init__(self, records: Sequence[Record], labels: Sequence[str]):
+        self.records, self.labels = records, labels
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for r in self.records:
+            yield {"student": r.student, "report": r.report, "submission": r.submission,
+                   "score": points_text(r.score), "max_score": points_text(r.max_score),
+                   "share": f"{float(Fraction(r.score) / r.max_score):.4f}" if r.max_score else "",
+                   "cells": [_grid_cell(status, code, label)
+                             for status, code, label in zip(r.statuses, r.mistakes, self.labels)]}
 
 
 def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) -> dict[str, Any]:
@@ -164,7 +244,8 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
     mean = sum(shares, Fraction(0)) / len(shares) if shares else None
     median = (shares[len(shares) // 2] if len(shares) % 2 else
               (shares[len(shares) // 2 - 1] + shares[len(shares) // 2]) / 2) if shares else None
-    mistakes = _mistake_rows(exercise, [r for r in counted if r.gradable])
+    labels = [item_label(layer, quantity) for layer, quantity in item_columns(exercise)]
+    mistakes = _mistake_rows(labels, [r for r in counted if r.gradable])
     ungradable = sum(1 for r in records if not r.has_grade)
     return {
         "exercise": {"id": exercise.id, "title": exercise.title or exercise.id,
@@ -184,8 +265,10 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
         "histogram": histogram([int(100 * share // 1) for share in shares]),
         "items": _item_rows(exercise, [r for r in counted if r.gradable]),
         "mistakes": mistakes,
-        "students": StudentRows(records),
-        "ungradable": [_student_row(r) for r in records if not r.has_grade],
+        "grid": {"head": _grid_head(exercise), "rows": GridRows([r for r in counted if r.gradable], labels),
+                 "score_column": len(labels) + 1},
+        "students": StudentRows(records, labels),
+        "ungradable": [_student_row(r, labels) for r in records if not r.has_grade],
         "skipped": [{"path": p, "reason": why} for p, why in run.skipped],
         "warnings": list(run.warnings),
         "outputs": [{"name": name, "href": name if not name.endswith("/") else ""} for name in run.written

@@ -7,6 +7,8 @@ The view holds only what :mod:`grader.feedback` lets the student see under the e
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -56,6 +58,13 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+def csp_hash(script: str) -> str:
+    """The Content-Security-Policy source that allows exactly one inline script: ``sha256-...``
+    of its text, with line ends as the browser's parser leaves them (CR LF and CR become LF)."""
+    text = str(script).replace("\r\n", "\n").replace("\r", "\n")
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
 class Templates:
     """The Jinja templates of a run: the defaults, each overridden by a file of the same name
     in ``folder`` (``--templates DIR``). One environment: autoescape on for every template but
@@ -80,6 +89,7 @@ class Templates:
         )
         self.environment.filters["ljust"] = lambda value, width: str(value).ljust(width)
         self.environment.filters["rjust"] = lambda value, width: str(value).rjust(width)
+        self.environment.filters["csp_hash"] = csp_hash
 
     def render(self, template: str, view: dict[str, Any]) -> str:
         """Render one template with a view; a missing or broken override is a GraderError."""

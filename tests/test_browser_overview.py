@@ -1,7 +1,8 @@
 """The class overview as an instructor sees it: the sample class graded, index.html opened in
 headless Chromium through Playwright; what is visible, that a report link works both ways,
-that nothing is fetched, and that it prints. Skipped (with the reason) when Playwright or
-Chromium is missing. GRADER_SCREENSHOTS=DIR keeps overview.png and report-from-batch.png.
+that nothing is fetched, that it prints, that it reads on a phone, and that its one script sorts
+the tables and no other script runs. Skipped (with the reason) when Playwright or Chromium is
+missing. GRADER_SCREENSHOTS=DIR keeps overview.png, overview-400.png and report-from-batch.png.
 """
 from __future__ import annotations
 
@@ -108,3 +109,135 @@ def test_it_prints_without_the_navigation(page):
     assert page.locator("svg.ov-histogram").is_visible()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+# -- on a phone (issue 10, item 8) ----------------------------------------------------------
+
+def opened(browser, graded, width: int, **context):
+    ctx = browser.new_context(viewport={"width": width, "height": 800}, **context)
+    page = ctx.new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto((graded / "index.html").as_uri())
+    return page
+
+
+@pytest.mark.parametrize("width", [320, 400, 1100, 1400])
+def test_the_page_never_scrolls_sideways(browser, graded, width):
+    page = opened(browser, graded, width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for i in range(page.locator(".ov-scroll").count()):        # wide tables scroll in their own box
+        box = page.locator(".ov-scroll").nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    if width >= 1100:                                           # and on a desktop they need not
+        assert page.evaluate("Array.from(document.querySelectorAll('.ov-scroll'), "
+                             "e => e.scrollWidth - e.clientWidth)") == [0] * page.locator(".ov-scroll").count()
+    page.context.close()
+
+
+def test_on_a_phone_the_grid_scrolls_in_its_box_and_keeps_the_names_in_view(browser, graded):
+    page = opened(browser, graded, 400)
+    box = page.locator("#grid .ov-scroll")
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth + 100")
+    name = page.locator("table.ov-grid tbody th").first
+    left = name.bounding_box()["x"]
+    box.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    assert name.bounding_box()["x"] == pytest.approx(left, abs=3)   # the student's column stays (give or take the cell spacing)
+    last = page.locator("table.ov-grid tbody tr").first.locator("td").last
+    assert last.bounding_box()["x"] + last.bounding_box()["width"] <= 400     # and the score comes into view
+    counts = page.locator("svg.ov-histogram text.ov-bar-count")
+    assert all(counts.nth(i).bounding_box()["height"] >= 10 for i in range(counts.count()))   # still legible
+    box.evaluate("e => { e.scrollLeft = 0; }")
+    _screenshot(page, "overview-400.png")
+    page.context.close()
+
+
+# -- who failed what (issue 10, item 9) -------------------------------------------------------
+
+def column_keys(page, table: str, column: int) -> list[str]:
+    return page.evaluate("([t, c]) => Array.from(document.querySelector(t).tBodies[0].rows, "
+                         "r => r.cells[c].getAttribute('data-key') ?? r.cells[c].textContent.trim())", [table, column])
+
+
+def test_the_students_table_sorts_by_score_and_by_name(browser, graded):
+    page = opened(browser, graded, 1100)
+    score = page.locator("table.ov-students thead th").nth(1)
+    score.locator("button").click()
+    assert score.get_attribute("aria-sort") == "ascending" and "▲" in score.inner_text()
+    keys = column_keys(page, "table.ov-students", 1)
+    shares = [float(k) for k in keys if k]
+    assert shares == sorted(shares) and keys[len(shares):] == [""] * 5        # the ungradable last
+    score.locator("button").click()
+    assert score.get_attribute("aria-sort") == "descending" and "▼" in score.inner_text()
+    shares = [float(k) for k in column_keys(page, "table.ov-students", 1) if k]
+    assert shares == sorted(shares, reverse=True)
+    student = page.locator("table.ov-students thead th").first
+    student.locator("button").click()
+    assert score.get_attribute("aria-sort") is None and student.get_attribute("aria-sort") == "ascending"
+    names = column_keys(page, "table.ov-students", 0)
+    assert names == sorted(names)
+    assert page.locator("table.ov-students tbody tr").count() == 34
+    assert page.errors == []
+
+
+def test_the_grid_sorts_by_an_item_to_gather_who_lost_it(browser, graded):
+    page = opened(browser, graded, 1100)
+    head = page.locator("table.ov-grid th[data-sort]", has=page.locator("abbr[title='conv1 parameters']"))
+    column = int(head.get_attribute("data-sort"))
+    before = column_keys(page, "table.ov-grid", column)
+    for direction in ("ascending", "descending"):
+        head.locator("button").click()
+        assert head.get_attribute("aria-sort") == direction
+        after = column_keys(page, "table.ov-grid", column)
+        assert sorted(after) == sorted(before)
+        runs = [k for i, k in enumerate(after) if i == 0 or after[i - 1] != k]
+        assert len(runs) == len(set(after))                                  # each verdict in one run
+    assert set(before) == {"✓ correct", "✗ incorrect", "? unreadable"}
+    assert page.errors == []
+
+
+def test_without_its_script_the_page_is_whole_and_claims_no_sort(browser, graded):
+    page = opened(browser, graded, 1100, java_script_enabled=False)
+    assert page.locator("th button").count() == 0 and page.locator("th[aria-sort]").count() == 0
+    assert not any(arrow in page.locator("thead").first.inner_text() for arrow in "▲▼↕")
+    rows = page.locator("table.ov-students tbody tr")
+    assert rows.first.get_attribute("data-student") == "andersonemma" and rows.count() == 34
+    assert page.locator("table.ov-grid").is_visible() and page.locator("#mistakes a").count() > 0
+    page.context.close()
+
+
+def test_a_script_other_than_its_own_is_blocked(browser, graded, tmp_path):
+    html = (graded / "index.html").read_text(encoding="utf-8")
+    (tmp_path / "index.html").write_text(html.replace("</body>", "<script>document.title = 'ran';</script></body>"),
+                                         encoding="utf-8")
+    page = opened(browser, tmp_path, 1100)
+    assert page.title() != "ran"
+    assert any("Content Security Policy" in e for e in page.errors)
+    assert page.locator("table.ov-students th button").count() == 4          # its own still ran
+    page.context.close()
+
+
+def test_printed_on_a4_everything_fits_the_width_and_keeps_its_symbols(browser, graded):
+    """A4 with the stylesheet's 1.5 cm margins is 18 cm, 680 CSS pixels: no table runs off it,
+    no arrow is printed, and every grid cell still shows its verdict's symbol."""
+    page = opened(browser, graded, 680)
+    page.emulate_media(media="print")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 680
+    assert page.evaluate("Array.from(document.querySelectorAll('.ov-scroll'), e => e.scrollWidth - e.clientWidth)") \
+        == [0] * page.locator(".ov-scroll").count()
+    assert not page.locator(".ov-arrow").first.is_visible()
+    cell = page.locator("table.ov-grid td.gr-incorrect").first
+    assert cell.inner_text().startswith("✗") and cell.evaluate("e => getComputedStyle(e).color") == "rgb(0, 0, 0)"
+    page.context.close()
+
+
+def test_the_histogram_has_a_colour_of_its_own(browser, graded):
+    page = opened(browser, graded, 1100)
+    fill = "e => getComputedStyle(e).fill"
+    bars = {page.locator("svg.ov-histogram rect").nth(i).evaluate(fill)
+            for i in range(page.locator("svg.ov-histogram rect").count())}
+    verdicts = {page.locator(f"rect.ov-seg.gr-{status}").first.evaluate(fill)
+                for status in ("correct", "follow_through", "incorrect", "missing", "unreadable")}
+    assert len(verdicts) == 5 and bars and not bars & verdicts
+    page.context.close()

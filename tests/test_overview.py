@@ -4,9 +4,12 @@ from submissions is escaped.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
+import tracemalloc
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
@@ -14,8 +17,13 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from grader.answers import Identity
 from grader.batch import Options, grade_class
-from grader.overview import BINS, histogram
+from grader.exercise import load_exercise
+from grader.mistakes import describe
+from grader.overview import BINS, ClassRun, histogram, overview_view
+from grader.record import Record, item_columns
+from grader.report import Templates, templates_path
 
 from .conftest import EXERCISES, ROOT
 
@@ -198,7 +206,8 @@ def test_every_link_resolves(doc, graded):
 
 def test_submission_text_is_escaped(doc, graded):
     html = (graded[0] / "index.html").read_text(encoding="utf-8")
-    assert not list(doc.iter("script")) and not list(doc.iter("img")) and not list(doc.iter("i"))
+    assert [sort_script() in (s.text or "") for s in doc.iter("script")] == [True]   # ours, and only ours
+    assert not list(doc.iter("img")) and not list(doc.iter("i"))
     bolds = [b for b in doc.iter("b")]
     assert bolds == []
     page = text(doc)
@@ -211,8 +220,9 @@ def test_nothing_is_fetched(doc, graded):
     html = (graded[0] / "index.html").read_text(encoding="utf-8")
     csp = next(m for m in doc.iter("meta") if m.get("http-equiv") == "Content-Security-Policy")
     assert "default-src 'none'" in csp.get("content")
-    for tag in ("script", "link", "iframe", "object", "embed", "img", "image", "use"):
+    for tag in ("link", "iframe", "object", "embed", "img", "image", "use"):
         assert not list(doc.iter(tag)), tag
+    assert [s.get("src") for s in doc.iter("script")] == [None]
     for el in doc.iter():
         for attr in ("src", "srcset", "xlink:href", "data"):
             assert el.get(attr) is None
@@ -224,6 +234,195 @@ def test_nothing_is_fetched(doc, graded):
 def test_the_page_prints(graded):
     html = (graded[0] / "index.html").read_text(encoding="utf-8")
     assert "@media print" in html and ".grader-overview .ov-toc" in html
+
+
+# -- who lost what (issue 10, item 9) ---------------------------------------------------------
+
+LABELS = {"output_shape": "output shape", "params": "parameters", "total_params": "total parameters"}
+SYMBOLS = {"correct": "✓", "follow_through": "↪", "incorrect": "✗", "missing": "–", "unreadable": "?"}
+WORDS = {"correct": "correct", "follow_through": "follow-through", "incorrect": "incorrect", "missing": "missing",
+         "unreadable": "unreadable"}
+
+
+def label(item) -> str:
+    return f"{item['layer']} {LABELS[item['quantity']]}" if item["layer"] else LABELS[item["quantity"]]
+
+
+def lost_text(item) -> str:
+    """How the students table names an item lost, worked out here from results.json."""
+    if item["status"] == "incorrect" and item["mistake"]:
+        title = describe(item["mistake"])[0]
+        return f"{label(item)} ({title[0].lower()}{title[1:]})"
+    return label(item) if item["status"] == "incorrect" else f"{label(item)} ({WORDS[item['status']]})"
+
+
+def table(doc, cls):
+    return next(t for t in doc.iter("table") if cls in t.get("class", "").split())
+
+
+def test_each_student_lists_the_items_they_lost(doc, results):
+    rows = [row for row in table(doc, "ov-students").iter("tr") if row.get("data-student") is not None]
+    assert len(rows) == len(results)
+    for row, result in zip(rows, results):
+        if not result["gradable"]:
+            continue
+        cell = next(td for td in row.iter("td") if "ov-lost" in td.get("class", "").split())
+        items = [text(span) for span in cell.iter("span") if span.get("class") == "ov-lost-item"]
+        assert items == [lost_text(i) for i in result["items"] if i["status"] in ("incorrect", "missing", "unreadable")]
+    by_student = {row.get("data-student"): text(row) for row in rows}
+    assert "conv1 parameters (forgot the bias), conv2 parameters (forgot the bias), fc parameters (forgot the " \
+           "bias), out parameters (forgot the bias)" in by_student["garciamaria"]
+    assert "conv1 output shape (unreadable), conv1 parameters (unreadable)" in by_student["rossimarco"]
+    assert "total parameters (missing)" in by_student["quinnaoife"]
+    assert "conv1 parameters" in by_student["nguyenlinh"]                       # wrong, no named mistake
+    assert "none" in by_student["brownliam"]
+
+
+def test_the_students_table_says_what_each_column_is(doc):
+    heads = [text(th) for th in table(doc, "ov-students").find("thead").iter("th")]
+    assert heads == ["Student", "Score", "Percent", "Late", "Items lost", "Answers not marked correct", "Report"]
+
+
+def test_each_mistake_names_who_made_it_with_a_link_to_their_report(doc, results, graded):
+    made_by: dict[str, list[str]] = {}
+    reports = {r["student"]: r["report"] for r in counted(results)}
+    for r in counted(results):
+        for code in dict.fromkeys(i["mistake"] for i in r["items"] if i["mistake"] and i["status"] == "incorrect"):
+            made_by.setdefault(code, []).append(r["student"])
+    rows = [row for row in table(doc, "ov-mistakes").iter("tr") if row.get("data-mistake")]
+    assert {row.get("data-mistake") for row in rows} == set(made_by)
+    for row in rows:
+        cell = next(td for td in row.iter("td") if td.get("class") == "ov-made-by")
+        links = list(cell.iter("a"))
+        assert [text(a) for a in links] == made_by[row.get("data-mistake")]
+        assert int(row.find("td[@data-students]").text) == len(links)
+        for a in links:
+            assert a.get("href") == reports[text(a)] and (graded[0] / a.get("href")).is_file()
+    forgot = next(row for row in rows if row.get("data-mistake") == "forgot_bias")
+    assert "garciamaria" in text(forgot) and "zieglermax" in text(forgot)
+
+
+def test_the_grid_shows_every_student_and_item_by_symbol_and_word(doc, results):
+    grid = table(doc, "ov-grid")
+    heads = [th for th in grid.find("thead").iter("th") if "ov-item-head" in th.get("class", "")]
+    abbrs = [th.find("abbr") for th in heads]
+    columns = [(i["layer"], i["quantity"]) for i in counted(results)[0]["items"]]
+    assert [a.get("title") for a in abbrs] == [label({"layer": lay, "quantity": q}) for lay, q in columns]
+    assert [text(a) for a in abbrs] == ["shape", "params"] * 7 + ["params"]
+    groups = [text(th) for th in grid.find("thead").iter("th") if "ov-group" in th.get("class", "")]
+    assert groups == ["conv1", "pool1", "conv2", "pool2", "flatten", "fc", "out", "Whole model"]
+    rows = [row for row in grid.find("tbody").iter("tr")]
+    assert [row.get("data-student") for row in rows] == [r["student"] for r in counted(results)]
+    for row, result in zip(rows, counted(results)):
+        cells = [td for td in row.iter("td") if "ov-cell" in td.get("class", "")]
+        items = {(i["layer"], i["quantity"]): i for i in result["items"]}
+        assert len(cells) == len(columns)
+        for cell, column in zip(cells, columns):
+            item = items[column]
+            assert f"gr-{item['status']}" in cell.get("class").split()
+            assert text(cell) == f"{SYMBOLS[item['status']]} {WORDS[item['status']]}"   # never colour alone
+            if item["status"] == "correct":
+                assert cell.get("title") is None                       # a tooltip only where to look
+            else:
+                assert cell.get("title").startswith(f"{label(item)}: {WORDS[item['status']]}")
+            if item["status"] == "incorrect" and item["mistake"]:
+                assert describe(item["mistake"])[0] in cell.get("title")
+        assert text(row.find("th")) == result["student"] and row.find("th/a").get("href") == result["report"]
+        assert text(row.findall("td")[-1]) == f"{result['score']:g}/16"
+
+
+def sort_script() -> str:
+    return (templates_path() / "_overview_sort.js.j2").read_text(encoding="utf-8").strip()
+
+
+def test_the_one_script_is_allowed_by_its_hash_and_nothing_else_may_run(doc, graded):
+    scripts = list(doc.iter("script"))
+    assert len(scripts) == 1 and scripts[0].text.strip() == sort_script()
+    digest = base64.b64encode(hashlib.sha256(scripts[0].text.encode("utf-8")).digest()).decode()
+    csp = next(m for m in doc.iter("meta") if m.get("http-equiv") == "Content-Security-Policy").get("content")
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == f"'sha256-{digest}'"                  # exactly this script
+    assert "unsafe" not in csp.replace("style-src 'unsafe-inline'", "")
+    assert all(not name.startswith("on") for el in doc.iter() for name in el.attrib)   # no inline handlers
+
+
+def test_reports_stay_script_free(graded):
+    for report in (graded[0] / "reports").iterdir():
+        page = parse(report)
+        csp = next(m for m in page.iter("meta") if m.get("http-equiv") == "Content-Security-Policy").get("content")
+        assert not list(page.iter("script")) and "script-src" not in csp and csp.startswith("default-src 'none'")
+
+
+def test_headers_that_sort_carry_no_arrow_until_the_script_makes_them_buttons(doc):
+    """The page is in the submissions' order: no header claims a sort or shows an arrow until the
+    script (tests/test_browser_overview.py) turns it into a button."""
+    for th in doc.iter("th"):
+        assert th.get("aria-sort") is None and not set(text(th)) & set("▲▼↕"), text(th)
+    for t in doc.iter("table"):
+        sortable = [th for th in t.iter("th") if th.get("data-sort") is not None]
+        assert (t.get("data-sortable") is not None) == bool(sortable), t.get("class")
+        body_row = next(iter(t.find("tbody")), None)
+        for th in sortable:                                 # each points at a cell of the body's rows
+            assert 0 <= int(th.get("data-sort")) < len(list(body_row)), (t.get("class"), text(th))
+
+
+def test_the_histogram_does_not_use_a_verdict_colour():
+    css = (templates_path() / "_overview_style.css.j2").read_text(encoding="utf-8")
+    fills = re.findall(r"\.ov-histogram[^{]*rect \{ fill: ([^;]+);", css)
+    assert fills and not any("--gr-" in fill for fill in fills), fills
+
+
+# -- memory: a class of 50,000 -----------------------------------------------------------------
+
+def synthetic_records(exercise, n: int) -> list[Record]:
+    """n graded records with every status and a few mistakes, as a class run keeps them."""
+    columns = item_columns(exercise)
+    statuses = ("correct", "follow_through", "incorrect", "missing", "unreadable")
+    codes = ("forgot_bias", "off_by_one", None)
+    records = []
+    for k in range(n):
+        st = tuple(statuses[(k + c) % 5] for c in range(len(columns)))
+        records.append(Record(
+            submission=f"student{k:05d}_params_exercise.ipynb", identity=Identity(student=f"student{k:05d}"),
+            gradable=True, score=Fraction(sum(s == "correct" for s in st)), max_score=Fraction(len(columns)),
+            errors=(), warnings=(), source="answers cell", statuses=st,
+            mistakes=tuple(codes[(k + c) % 3] if s == "incorrect" else None for c, s in enumerate(st)),
+            wrong=tuple("1728" if s == "incorrect" else None for s in st), comment="", report=f"reports/s{k}.html"))
+    return records
+
+
+class Sink:
+    def __init__(self):
+        self.chars = 0
+
+    def writelines(self, pieces):
+        for piece in pieces:
+            self.chars += len(piece)
+
+
+def peak_while_written(exercise, records) -> tuple[int, int]:
+    """Peak memory allocated while the overview is written (its view made before), and its size."""
+    templates = Templates()
+    view = overview_view(exercise, records, ClassRun())
+    templates.stream("overview.html.j2", overview_view(exercise, records[:3], ClassRun()), Sink())   # compiled
+    sink = Sink()
+    tracemalloc.start()
+    try:
+        templates.stream("overview.html.j2", view, sink)
+        return tracemalloc.get_traced_memory()[1], sink.chars
+    finally:
+        tracemalloc.stop()
+
+
+def test_writing_the_overview_holds_no_row_per_student():
+    """The students table, the grid and the who-made-it lists are made as the page is written:
+    writing a class ten times larger takes no more memory, although the page is ten times longer."""
+    exercise = load_exercise(EXERCISE)
+    small, small_chars = peak_while_written(exercise, synthetic_records(exercise, 300))
+    large, large_chars = peak_while_written(exercise, synthetic_records(exercise, 3000))
+    assert large_chars > 9 * small_chars
+    assert large < 1.5 * small + 200_000, (small, large)
 
 
 @pytest.mark.parametrize("percents, counts", [
