@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 
 from .errors import GraderError, ShapeError
 from .layers import LayerKind, Weight, count, formula
-from .shapes import Shape, fmt_shape
+from .shapes import Shape, fmt_shape, with_size
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def evaluate(kind: LayerKind, params: Mapping[str, Any], in_shapes: Sequence[Sha
     runs = []
     for size in PROBES:
         try:
-            runs.append(_evaluate_known(kind, params, [_with_size(shape, size) for shape in in_shapes]))
+            runs.append(_evaluate_known(kind, params, [with_size(shape, size) for shape in in_shapes]))
         except ShapeError as exc:
             raise ShapeError(f"{exc.message} (with the unknown dimension taken as {size}: a layer must "
                              "work for every size of a dimension that is not known)") from None
@@ -137,10 +137,6 @@ def evaluate(kind: LayerKind, params: Mapping[str, Any], in_shapes: Sequence[Sha
     shape = tuple(a if a == b else None for a, b in zip(out, out2))
     weights = [w if w.uses == v.uses else replace(w, uses=None) for w, v in zip(weights, weights2)]
     return shape, weights, extra if extra == extra2 else None
-
-
-def _with_size(shape: Shape, size: int) -> Shape:
-    return tuple(size if d is None else d for d in shape)
 
 
 def _evaluate_known(kind: LayerKind, params: Mapping[str, Any], in_shapes: Sequence[Shape]

@@ -21,6 +21,11 @@ def prod(values: Sequence[int]) -> int:
     return math.prod(values)
 
 
+def with_size(shape: Shape, size: int) -> tuple[int, ...]:
+    """``shape`` with every unknown dimension given ``size`` (a sequence of that length)."""
+    return tuple(size if d is None else d for d in shape)
+
+
 def fmt_shape(shape: Sequence[int | None]) -> str:
     """``(6, 6, 64)``, ``(None, 8)``: the way shapes are quoted in messages (as Keras prints them)."""
     if len(shape) == 1:
