@@ -208,11 +208,11 @@ def off_by_one(case: Case):
         return []
     out = []
     spatial = spatial_of(case.expected, window)
-    if None in spatial:  # an unknown size has no neighbour to be off by one from
+    if all(d is None for d in spatial):  # an unknown size has no neighbour to be off by one from
         return []
     for delta in (-1, 1):
-        dims = tuple(d + delta for d in spatial)
-        if min(dims) < 1:
+        dims = tuple(None if d is None else d + delta for d in spatial)
+        if min(d for d in dims if d is not None) < 1:
             continue
         c = channels(case.expected, case.layout)
         shape = (c, *dims) if case.layout == FIRST else (*dims, c)
