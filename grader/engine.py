@@ -121,19 +121,25 @@ def evaluate(kind: LayerKind, params: Mapping[str, Any], in_shapes: Sequence[Sha
     """
     if not any(d is None for shape in in_shapes for d in shape):
         return _evaluate_known(kind, params, in_shapes)
-    runs = []
+    runs, kept = [], []
     for size in PROBES:
+        concrete = [with_size(shape, size) for shape in in_shapes]
         try:
-            runs.append(_evaluate_known(kind, params, [with_size(shape, size) for shape in in_shapes]))
+            runs.append(_evaluate_known(kind, params, concrete))
         except ShapeError as exc:
             raise ShapeError(f"{exc.message} (with the unknown dimension taken as {size}: a layer must "
                              "work for every size of a dimension that is not known)") from None
+        kept.append(kind.fixed_sizes(params, concrete))
     (out, weights, extra), (out2, weights2, extra2) = runs
     if len(out) != len(out2):
         raise ShapeError("the rank of the output would depend on a dimension that is not known (None)")
     if [replace(w, uses=0) for w in weights] != [replace(w, uses=0) for w in weights2]:
         raise ShapeError("the size of its weights would depend on a dimension that is not known (None): "
                          "Keras and PyTorch need that size to build the layer")
+    moving = [name for name in kept[0] if kept[0][name] != kept[1].get(name)]
+    if moving:
+        raise ShapeError(f"its {moving[0]} would be a size that is not known (None): Keras and PyTorch "
+                         "need that size to build the layer")
     shape = tuple(a if a == b else None for a, b in zip(out, out2))
     weights = [w if w.uses == v.uses else replace(w, uses=None) for w, v in zip(weights, weights2)]
     return shape, weights, extra if extra == extra2 else None

@@ -165,6 +165,8 @@ KERAS_ERRORS = [
     ({"type": "LayerNormalization", "axis": 1}, (None, 8), r"weights would depend"),
     ({"type": "BatchNormalization", "axis": 1}, (None, 8), r"weights would depend"),
     ({"type": "GroupNormalization", "axis": 1, "groups": -1}, (None, 8), r"weights would depend"),
+    ({"type": "GroupNormalization", "axis": 1, "groups": 1, "center": False, "scale": False}, (None, 1),
+     r"its axis 1 \(the channels it groups\) would be a size that is not known \(None\)"),
     # Keras builds these on None, but they work for one length only
     ({"type": "Reshape", "target_shape": [16, 4]}, (None, 8),
      r"cannot reshape \(720720, 8\) .* \(with the unknown dimension taken as 720720: a layer must work for every "
@@ -222,6 +224,7 @@ TORCH_ROWS = [
     ({"type": "Upsample", "scale_factor": 2}, (3, None), (3, None), 0),
     ({"type": "Upsample", "size": 7}, (3, None), (3, 7), 0),
     ({"type": "ConstantPad1d", "padding": [1, 2], "value": 0}, (3, None), (3, None), 0),
+    ({"type": "BatchNorm1d", "affine": False, "track_running_stats": False}, (4, None), (4, None), 0),
     ({"type": "Conv2d", "out_channels": 16, "kernel_size": 3}, (3, None, None), (16, None, None), 448),
     ({"type": "AdaptiveAvgPool2d", "output_size": [2, 3]}, (3, None, None), (3, 2, 3), 0),
     ({"type": "Cat", "dim": 1}, [(8, None), (4, None)], (12, None), 0),
@@ -257,6 +260,8 @@ TORCH_ERRORS = [
      r"in_features=8, but the incoming .* \(with the unknown dimension taken as 720720"),
     ({"type": "Conv1d", "out_channels": 2, "kernel_size": 3}, (None, 8), r"weights would depend"),
     ({"type": "BatchNorm1d"}, (None, 8), r"weights would depend"),
+    ({"type": "BatchNorm1d", "affine": False}, (None, 8),  # no parameters, but running statistics
+     r"its num_features \(the size of its running statistics\) would be a size that is not known"),
     ({"type": "LayerNorm", "normalized_shape": [4, 8]}, (None, 8), r"normalized_shape"),
     ({"type": "LSTM", "hidden_size": 4}, (8, None), r"weights would depend"),
 ]

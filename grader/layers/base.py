@@ -342,6 +342,13 @@ class LayerKind:
         """Multiply-accumulates that involve no weight (attention scores)."""
         return 0
 
+    def fixed_sizes(self, p: Mapping[str, Any], in_shapes: Sequence[Shape]) -> Mapping[str, int]:
+        """Sizes of the input that a built layer keeps besides its weights' (PyTorch's
+        running statistics, the grouped axis of Keras' GroupNormalization), by what they
+        are. A layer is built once: one whose kept sizes would depend on a size that is not
+        known is refused, as one whose weights would be (``grader.engine.evaluate``)."""
+        return {}
+
     # Convolution and pooling kinds override these three; the rest have no window.
 
     def window(self, p: Mapping[str, Any]) -> Window | None:

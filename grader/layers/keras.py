@@ -424,6 +424,11 @@ class GroupNormalization(KerasKind):
             "scale": Arg(boolean, True)}
     summary = "groups (-1: one per channel), axis, center, scale"
 
+    def fixed_sizes(self, p, in_shapes):
+        # Keras' build wants the grouped axis defined, even without gamma and beta
+        (axis,) = _axes(p["axis"], in_shapes[0])
+        return {f"axis {p['axis']} (the channels it groups)": in_shapes[0][axis]}
+
     def weights(self, p, in_shapes, out_shape):
         shape = in_shapes[0]
         (axis,) = _axes(p["axis"], shape)
