@@ -464,8 +464,9 @@ def _whole(value) -> int:
 _INT = r"[0-9]+"
 # a size, or one that is not known (Keras prints None: a sequence of any length)
 _DIM = r"(?:[0-9]+|none|null|\?)"
-# spellings that are only ever the batch; a leading None or ? is the batch when the shape
-# has one dimension more than the true one (see _without_batch)
+# spellings that are only ever the batch; a leading None (or ? in a tuple, as TensorFlow 1
+# printed the batch) is the batch when the shape has one dimension more than the true one
+# (see _without_batch)
 _BATCH = r"(?:batch(?:_size)?|bs|n|b|-1)"
 # One of the spellings, then prose that has no other number outside a parenthesised remark.
 _SHAPE = re.compile(rf"""(?:
@@ -489,10 +490,11 @@ def parse_shape(text: str, expected_rank: int | None = None, *, layout: str | No
     ``expected_rank``: the true shape's number of dimensions (without the batch). A shape
     written with one more, whose first is 1 (``torch.Size([1, 64, 6, 6])``, ``[1, 516]``:
     what printing ``x.shape`` after one sample gives), is read without it, and so is a
-    leading ``None`` or ``?`` (Keras' ``(None, 6, 6, 64)``); elsewhere ``None``, ``null`` and
-    ``?`` are a dimension that is not known (``(None, None, 16)`` and ``?x16`` are (None, 16)
-    for a sequence of any length). ``-1``, ``batch`` and ``bs`` in front are always the
-    batch. ``layout``: where to put the channels of a shape whose
+    leading ``None`` (Keras' ``(None, 6, 6, 64)``, TensorFlow 1's ``(?, 6, 6, 64)``);
+    elsewhere ``None``, ``null`` and ``?`` are a dimension that is not known (``(None, None,
+    16)`` and ``?x16`` are (None, 16) for a sequence of any length), and a leading ``?`` in
+    the ``?x16`` notation reports use is never the batch. ``-1``, ``batch`` and ``bs`` in
+    front are always the batch. ``layout``: where to put the channels of a shape whose
     notation names them (``6@28x28``, LeNet's maps@height×width): ``channels_last`` gives
     (28, 28, 6); otherwise (6, 28, 28), as written.
     """
@@ -506,15 +508,25 @@ def parse_shape(text: str, expected_rank: int | None = None, *, layout: str | No
     except _Unreadable as why:
         reason = f": {why}" if str(why) else ""
         raise AnswerFormatError(f"cannot read {_quote(text)} as a shape{reason}; {SHAPE_HINT}") from None
-    return ParsedShape(_without_batch(dims, expected_rank), text.strip())
+    # ?x128 is how reports write an unknown size: its leading ? is never the batch
+    batch = not _UNKNOWN_FIRST.match(_answer_part(_normalize(text)))
+    return ParsedShape(_without_batch(dims, expected_rank, batch), text.strip())
 
 
-def _without_batch(dims: tuple[int | None, ...], expected_rank: int | None) -> tuple[int | None, ...]:
+_UNKNOWN_FIRST = re.compile(r"^(?:[^\W\d_][\w .#/-]*:\s*)?\?\s*(?:[x*]|by)", re.I)
+
+
+def _without_batch(dims: tuple[int | None, ...], expected_rank: int | None,
+                   batch: bool = True) -> tuple[int | None, ...]:
     """The dimensions without a leading batch of 1 or None when there is one more than the
-    true rank; without a true rank, a leading None is the batch (as Keras prints it)."""
+    true rank; without a true rank, a leading None is the batch (as Keras prints it).
+    ``batch=False``: a leading None is a size that is not known, never the batch."""
+    first = dims[0] if dims else 0
+    if not batch and first is None:
+        return dims
     if expected_rank is None:
-        return dims[1:] if len(dims) > 1 and dims[0] is None else dims
-    if len(dims) == expected_rank + 1 and dims[0] in (1, None):
+        return dims[1:] if len(dims) > 1 and first is None else dims
+    if len(dims) == expected_rank + 1 and first in (1, None):
         return dims[1:]
     return dims
 

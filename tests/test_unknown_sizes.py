@@ -418,12 +418,14 @@ def graded(changes: dict) -> dict:
     ("embedding", "64x?", "correct"),                      # channels first is accepted by default
     ("global_pool", "128", "correct"),
     ("global_pool", "(None, 128)", "correct"),             # there the None is the batch
-    ("global_pool", "?x128", "correct"),
+    ("global_pool", "?x128", "incorrect"),                 # a ? is a size: the length is pooled away
+    ("global_pool", "None x 128", "correct"),              # a None in front is the batch
     ("global_pool", "?x?x128", "incorrect"),               # an unknown size where the true one is known
     ("output", "?", "missing"),                            # a lone ? is a blank
     ("pool1", "?x?", "incorrect"),
     ("pool1", "128x?x?", "incorrect"),
-    ("pool1", "?x128x?", "correct"),                       # the batch, then channels first
+    ("pool1", "(None, 128, None)", "correct"),             # the batch, then channels first
+    ("pool1", "?x128x?", "incorrect"),
 ])
 def test_an_unknown_size_is_right_only_where_the_true_shape_has_one(layer, text, status):
     assert graded({(layer, "output_shape"): text})[(layer, "output_shape")].status == status
@@ -449,8 +451,9 @@ def test_mistakes_are_found_on_a_sequence_of_any_length(layer, text, code):
 
 def test_every_wrong_shape_grades_without_an_error_and_never_as_right():
     """Shapes one edit away from the truth (an unknown size made known or the reverse, one
-    off, dropped, added), at every layer: graded, and right only when they are the truth
-    in an accepted layout, after a leading batch (None or 1, one dimension too many)."""
+    off, dropped, added), written as reports write them (?x64), at every layer: graded, and
+    right only when they are the truth in an accepted layout, after a leading batch of 1
+    (a leading ? is a size, never the batch)."""
     exercise = load_exercise(TEXT)
     for solved in exercise.solution.layers:
         true = solved.output_shape
@@ -459,7 +462,7 @@ def test_every_wrong_shape_grades_without_an_error_and_never_as_right():
         edits |= {(None, *true), (*true, None), (1, *true), (None, None)}
         for shape in sorted(edits, key=str):
             item = graded({(solved.name, "output_shape"): shape_text(shape)})[(solved.name, "output_shape")]
-            read = shape[1:] if len(shape) == len(true) + 1 and shape[0] in (None, 1) else shape
+            read = shape[1:] if len(shape) == len(true) + 1 and shape[0] == 1 else shape
             right = read in (true, (*true[1:], true[0]), (true[-1], *true[:-1]))  # either layout
             assert item.status in (("correct",) if right else ("incorrect", "follow_through")), (solved.name, shape)
 

@@ -278,6 +278,10 @@ UNKNOWN_SHAPES = [
     ("(None, None)", 1, (None,)),
     ("None x 16", 1, (16,)),                       # the batch, when the true shape has one dimension
     ("(None, 16)", 1, (16,)),
+    ("(?, 16)", 1, (16,)),                         # TensorFlow 1's batch
+    ("?x16", 1, (None, 16)),                       # how reports write an unknown size: never the batch
+    ("Output: ? x 16", 1, (None, 16)),
+    ("?x6x6x64", None, (None, 6, 6, 64)),
     ("(None, 6, 6, 64)", 3, (6, 6, 64)),
     ("(None, 6, 6, 64)", 4, (None, 6, 6, 64)),
     ("(None, 6, 6, 64)", None, (6, 6, 64)),        # without a true rank a leading None is the batch
