@@ -528,3 +528,33 @@ def test_a_concrete_length_solves_like_the_unknown_one_where_sizes_are_known():
             assert ours.params == fixed.params
     with pytest.raises(ShapeError):  # too short for the convolutions: a length the model cannot take
         solve("keras", {"input": (4,)}, exercise.layers)
+
+
+SEQUENCE_PYTORCH = """id: any-length-pytorch
+framework: pytorch
+input_shape: [null]
+layers:
+  - {type: Embedding, num_embeddings: 50, embedding_dim: 8}
+  - {type: LSTM, hidden_size: 6, batch_first: true, bidirectional: true}
+  - {type: TransformerEncoderLayer, d_model: 12, nhead: 2, dim_feedforward: 16, batch_first: true}
+  - {type: LayerNorm, normalized_shape: 12}
+  - {type: Linear, out_features: 3}
+"""
+
+
+@pytest.mark.frameworks
+def test_pytorch_model_code_of_a_sequence_of_any_length_runs_at_two_lengths():
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the model code cannot be run")
+    from grader.notebooks import model_code
+
+    exercise = load_exercise_text(SEQUENCE_PYTORCH, "any.yaml")
+    assert [s.output_shape for s in exercise.solution.layers] == [(None, 8), (None, 12), (None, 12), (None, 12),
+                                                                  (None, 3)]
+    namespace: dict = {}
+    exec(compile(model_code(exercise), "<model code>", "exec"), namespace)  # our own code, not a student's
+    model = namespace["model"].eval()
+    for length in LENGTHS:
+        with torch.no_grad():
+            out = model(torch.zeros((1, length), dtype=torch.long))
+        assert tuple(out.shape[1:]) == solve("pytorch", {"input": (length,)}, exercise.layers).layers[-1].output_shape
+    assert sum(p.numel() for p in model.parameters()) == exercise.solution.total_params
