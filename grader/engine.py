@@ -6,12 +6,12 @@ list from YAML and calls :func:`solve`, so an exercise is handed back already so
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 from .errors import GraderError, ShapeError
 from .layers import LayerKind, Weight, count, formula
-from .shapes import Shape, fmt_shape
+from .shapes import Shape, fmt_shape, with_size
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class LayerSolution:
     params: int
     trainable_params: int
     non_trainable_params: int
-    macs: int
+    macs: int | None  # None: it depends on a dimension that is not known (see evaluate)
     formula: str
     weights: tuple[Weight, ...]
 
@@ -77,8 +77,10 @@ class Solution:
         return sum(layer.non_trainable_params for layer in self.layers)
 
     @property
-    def total_macs(self) -> int:
-        return sum(layer.macs for layer in self.layers)
+    def total_macs(self) -> int | None:
+        """MACs of one forward pass; None when some layer's depend on an unknown dimension."""
+        macs = [layer.macs for layer in self.layers]
+        return None if None in macs else sum(macs)
 
     def layer(self, name: str) -> LayerSolution:
         return self.by_name[name]
@@ -98,14 +100,55 @@ class Solution:
         return out
 
 
+#: the sizes an unknown (None) dimension takes when a layer is probed on it: large (every
+#: window fits), far apart (a size computed from them differs, whatever the stride) and
+#: divisible by every number up to 16 (strides, blocks and reshapes divide them)
+PROBES = (720720, 1441440)
+
+
 def evaluate(kind: LayerKind, params: Mapping[str, Any], in_shapes: Sequence[Shape]
-             ) -> tuple[Shape, list[Weight], int]:
+             ) -> tuple[Shape, list[Weight], int | None]:
     """Output shape, weights and MACs of one layer on given input shapes (may raise ShapeError).
 
-    The mistakes catalogue calls this with perturbed arguments or shapes.
+    The mistakes catalogue calls this with perturbed arguments or shapes. An input with
+    unknown dimensions (None, as Keras prints a sequence of any length) is probed: the
+    layer is evaluated with every None replaced by each of :data:`PROBES`, and an output
+    dimension that differs between the two is unknown too (as Keras' ``compute_output_shape``
+    and a PyTorch module run on two lengths give). Weights never depend on an unknown
+    dimension: a layer whose weights would (a Dense after a Flatten of an unknown length)
+    is an error, as Keras refuses to build it. MACs may: then they are None, and so is the
+    ``uses`` of each weight whose count of uses depends on the length.
     """
+    if not any(d is None for shape in in_shapes for d in shape):
+        return _evaluate_known(kind, params, in_shapes)
+    runs, kept = [], []
+    for size in PROBES:
+        concrete = [with_size(shape, size) for shape in in_shapes]
+        try:
+            runs.append(_evaluate_known(kind, params, concrete))
+        except ShapeError as exc:
+            raise ShapeError(f"{exc.message} (with the unknown dimension taken as {size}: a layer must "
+                             "work for every size of a dimension that is not known)") from None
+        kept.append(kind.fixed_sizes(params, concrete))
+    (out, weights, extra), (out2, weights2, extra2) = runs
+    if len(out) != len(out2):
+        raise ShapeError("the rank of the output would depend on a dimension that is not known (None)")
+    if [replace(w, uses=0) for w in weights] != [replace(w, uses=0) for w in weights2]:
+        raise ShapeError("the size of its weights would depend on a dimension that is not known (None): "
+                         "Keras and PyTorch need that size to build the layer")
+    moving = [name for name in kept[0] if kept[0][name] != kept[1].get(name)]
+    if moving:
+        raise ShapeError(f"its {moving[0]} would be a size that is not known (None): Keras and PyTorch "
+                         "need that size to build the layer")
+    shape = tuple(a if a == b else None for a, b in zip(out, out2))
+    weights = [w if w.uses == v.uses else replace(w, uses=None) for w, v in zip(weights, weights2)]
+    return shape, weights, extra if extra == extra2 else None
+
+
+def _evaluate_known(kind: LayerKind, params: Mapping[str, Any], in_shapes: Sequence[Shape]
+                    ) -> tuple[Shape, list[Weight], int]:
     out = kind.output_shape(params, in_shapes)
-    if any(d < 1 for d in out):
+    if any(d is not None and d < 1 for d in out):
         raise ShapeError(f"the output {fmt_shape(out)} would be empty")
     weights = kind.weights(params, in_shapes, out)
     return out, weights, kind.extra_macs(params, in_shapes, out)

@@ -19,7 +19,7 @@ from typing import Any, Iterator, Mapping
 from .engine import Layer, Solution, solve
 from .errors import ArgumentError, ExerciseError, ExerciseErrors, GraderError, ShapeError, did_you_mean
 from .layers import FRAMEWORKS, LayerKind, lookup, snake_case
-from .shapes import Shape
+from .shapes import Shape, fmt_shape
 from .yamlsource import LineDict, LineList, parse, read_text
 
 TOP_KEYS = ("id", "title", "framework", "instructions", "input_shape", "inputs", "layers", "ask",
@@ -245,16 +245,24 @@ def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | No
         solution = solve(framework, inputs, layers, file=name)
     except ShapeError as exc:  # an impossible architecture makes the exercise file invalid
         raise ExerciseError(exc.message, file=exc.file or name, line=exc.line, layer=exc.layer) from None
+    unknown = next((s for s in solution.layers if s.macs is None), None) if "macs" in ask else None
+    if unknown is not None:  # MACs of one pass depend on the length: no single right answer
+        raise ExerciseError("'ask: macs' needs every layer's MACs, and this layer's depend on a size that is not "
+                            "known (None in its input shape "
+                            f"{fmt_shape(unknown.input_shapes[0]) if unknown.input_shapes else '()'}): give "
+                            "that size in the input shape, or ask no MACs", file=name,
+                            line=doc["ask"].line_of("macs"), layer=unknown.name)
     return Exercise(id=ex_id, title=str(title), framework=framework, instructions=str(instructions),
                     inputs=inputs, layers=tuple(layers), ask=ask, grading=grading, solution=solution,
                     form_columns=form, path=name, variables=dict(values), student=student)
 
 
 def _shape(value: Any) -> Shape | None:
+    """A model input's shape: positive sizes, null for one that is not known ([null, 8])."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return (value,)
     if isinstance(value, list) and value and all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value):
+            v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 1) for v in value):
         return tuple(value)
     return None
 
@@ -269,7 +277,8 @@ def _inputs(doc: LineDict, err) -> dict[str, Shape]:
         shape = _shape(doc["input_shape"])
         if shape is None:
             err("'input_shape' must be a list of positive integers without the batch dimension, "
-                f"e.g. [8, 8, 3]; got {doc['input_shape']!r}", doc.line_of("input_shape"))
+                f"e.g. [8, 8, 3] (null for a size that is not known, e.g. [null, 8]); got "
+                f"{doc['input_shape']!r}", doc.line_of("input_shape"))
             return {"input": (1,)}
         return {"input": shape}
     if has_inputs:
@@ -282,7 +291,8 @@ def _inputs(doc: LineDict, err) -> dict[str, Shape]:
         for key, value in raw.items():
             shape = _shape(value)
             if shape is None:
-                err(f"input '{key}': the shape must be a list of positive integers, got {value!r}",
+                err(f"input '{key}': the shape must be a list of positive integers (null for a size "
+                    f"that is not known), got {value!r}",
                     raw.line_of(key))
             else:
                 out[str(key)] = shape

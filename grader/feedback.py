@@ -92,14 +92,24 @@ NOT_GRADED_HELP = ("Fix the problem described above and hand the file in again; 
 
 # -- numbers and values as text ------------------------------------------------------------
 
-def number(n: int) -> str:
-    """``1,792``: a count as the reports write it."""
-    return f"{n:,}"
+#: a size or count that is not known (Keras prints None): a sequence of any length is ``?x16``
+UNKNOWN = "?"
 
 
-def shape_text(shape: Sequence[int]) -> str:
-    """``6x6x64``: how students write shapes (and how the origin notebook does)."""
-    return "x".join(str(d) for d in shape)
+def number(n: int | None) -> str:
+    """``1,792``: a count as the reports write it (``?`` for MACs that depend on an unknown length)."""
+    return UNKNOWN if n is None else f"{n:,}"
+
+
+def shape_text(shape: Sequence[int | None]) -> str:
+    """``6x6x64``: how students write shapes (and how the origin notebook does).
+
+    An unknown dimension is ``?`` (``?x16``); a shape that is one unknown dimension is
+    ``(?,)``, since a lone ``?`` reads as a blank answer. The answer parser reads both back.
+    """
+    if len(shape) == 1 and shape[0] is None:
+        return f"({UNKNOWN},)"
+    return "x".join(UNKNOWN if d is None else str(d) for d in shape)
 
 
 def value_text(value: Any) -> str:

@@ -91,6 +91,8 @@ def _worked(exercise: Exercise, solved: LayerSolution, quantity: str, native: st
 
 
 def worked_count(solved: LayerSolution, quantity: str) -> str:
+    if quantity != "macs":  # MACs may be unknown (None) where the parameters are not
+        return count_working(quantity, solved.weights)
     extra = solved.macs - sum(w.count * w.uses for w in solved.weights)
     return count_working(quantity, solved.weights, extra)
 
@@ -134,8 +136,25 @@ def neutral_examples(exercise: Exercise) -> tuple[int, str, Shape]:
     return n, expression, shape
 
 
+def unknown_example(exercise: Exercise) -> Shape | None:
+    """A shape with a size that is not known, ``(None, 9)``, that is no value of this exercise,
+    to show how to write one; None when the exercise has no unknown size (issue 10, item 10)."""
+    true = [*exercise.inputs.values(), *(s.output_shape for s in exercise.solution.layers)]
+    if not any(None in shape for shape in true):
+        return None
+    taken = {tuple(shape) for shape in true} | {to_layout(shape, LAST, FIRST) for shape in true}
+    return next((e for e in _UNKNOWN_EXAMPLES if e not in taken), _UNKNOWN_EXAMPLES[-1])
+
+
+_UNKNOWN_EXAMPLES = ((None, 9), (None, 7), (None, 5), (None, 11), (None, 13))
+
+
 def neutral_hints(exercise: Exercise) -> tuple[str, str]:
     """How to write a count and a shape, with examples that are no value of this exercise."""
     n, expression, shape = neutral_examples(exercise)
-    return (f"write it like {n}, {n:,} or {expression}",
-            f"write it like {shape_text(shape)} or ({', '.join(map(str, shape))})")
+    hint = f"write it like {shape_text(shape)} or ({', '.join(map(str, shape))})"
+    unknown = unknown_example(exercise)
+    if unknown is not None:
+        hint += (f", and a size that is not known as ? or None: {shape_text(unknown)} or "
+                 f"({', '.join(str(d) for d in unknown)})")
+    return (f"write it like {n}, {n:,} or {expression}", hint)

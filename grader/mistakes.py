@@ -165,6 +165,9 @@ def pool_rounding(case: Case):
         return []
     texts, dims = [], []
     for i, n in enumerate(spatial_of(shape, window)):
+        if n is None:  # a size that is not known stays unknown, however one rounds
+            dims.append(None)
+            continue
         args = (n, window.kernel[i], window.stride[i], window.pads[i], window.dilation[i], not window.ceil)
         out = naive_window(*args)
         if out < 1:
@@ -173,6 +176,8 @@ def pool_rounding(case: Case):
         if text not in texts:
             texts.append(text)
         dims.append(out)
+    if not texts:
+        return []
     c = channels(case.expected, case.layout)
     shape_out = (c, *dims) if case.layout == FIRST else (*dims, c)
     return [Alternative(shape_out, f"{'; '.join(texts)} → {shape_text(shape_out)}")]
@@ -202,9 +207,12 @@ def off_by_one(case: Case):
     if case.quantity != "output_shape" or window is None or len(case.expected) != len(window.kernel) + 1:
         return []
     out = []
+    spatial = spatial_of(case.expected, window)
+    if all(d is None for d in spatial):  # an unknown size has no neighbour to be off by one from
+        return []
     for delta in (-1, 1):
-        dims = tuple(d + delta for d in spatial_of(case.expected, window))
-        if min(dims) < 1:
+        dims = tuple(None if d is None else d + delta for d in spatial)
+        if min(d for d in dims if d is not None) < 1:
             continue
         c = channels(case.expected, case.layout)
         shape = (c, *dims) if case.layout == FIRST else (*dims, c)
@@ -278,6 +286,8 @@ def _other_framework_weights(case: Case, weights: list[Weight]) -> list[Weight] 
         return None
     if case.layer.type in _TORCH_RUNNING_STATS:
         c = case.in_shapes[0][0]
+        if c is None:
+            return None
         return weights + [Weight("running_mean", (), (c,), trainable=False, group="bn"),
                           Weight("running_var", (), (c,), trainable=False, group="bn")]
     if any(n.startswith("bias_hh") for n in names):  # Keras recurrent layers have one bias
@@ -318,7 +328,7 @@ def wrong_input_size(case: Case):
     if producer is None or len(producer.inputs) != 1 or producer.inputs[0] not in case.shapes:
         return []
     before = case.shapes[producer.inputs[0]]  # the feature map that was flattened
-    if len(before) < 2:
+    if len(before) < 2 or None in before:
         return []
     n = case.in_shapes[0][0]
     sizes = {before[-1], before[0], prod(before[:-1]), prod(before[1:])} - {n}
@@ -354,6 +364,8 @@ def counted_weightless_params(case: Case):
         return []
     guesses: dict[int, str] = {}
     for shape in (result[0], *case.in_shapes):  # the number of values coming out, or going in
+        if None in shape:
+            continue
         guesses.setdefault(prod(shape), (f"{shape_text(shape)} = " if len(shape) > 1 else "")
                            + f"{number(prod(shape))} values")
     return [Alternative(v, w) for v, w in guesses.items()]

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from .engine import LayerSolution, Solution
 from .exercise import Exercise
 from .feedback import framework_name, number, shape_text
-from .key import neutral_examples
+from .key import neutral_examples, unknown_example
 from .layouts import LAST, FIRST, to_layout
 
 ANSWERS_TAG = "answers"
@@ -92,6 +92,12 @@ def _answers_help(exercise: Exercise, solution: bool) -> str:
         example, order = shape, "channels last, as Keras does: height x width x channels"
     if len(exercise.grading.layouts) > 1:
         order += "; the other order is accepted too"
+    unknown = unknown_example(exercise)
+    if unknown is not None:  # a sequence of any length: Keras prints its length as None
+        if exercise.framework == "pytorch":
+            unknown = to_layout(unknown, LAST, FIRST)
+        order += (f"; a size that is not known (a sequence of any length) as `?` or `None`, "
+                  f"e.g. `{shape_text(unknown)}`")
     return ("## Your answers\n\nFill in the table below (double-click it to edit). Write shapes "
             f"without the batch dimension, e.g. `{shape_text(example)}` ({order}), and parameter counts as "
             f"a number (`{n}`, `{n:,}`) or with your working (`{expression} = {n}`). Keep the layer names "

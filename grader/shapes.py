@@ -2,7 +2,9 @@
 ``operation_utils`` does): window outputs, transposed windows, padding, channel axes.
 
 Shapes here never include the batch dimension. Every function raises
-:class:`~grader.errors.ShapeError` with a message that names the sizes involved.
+:class:`~grader.errors.ShapeError` with a message that names the sizes involved. A shape
+may hold None for a dimension that is not known (a sequence of any length): the functions
+here take known sizes, and ``grader.engine.evaluate`` probes a layer on such an input.
 """
 from __future__ import annotations
 
@@ -11,15 +13,21 @@ from typing import Sequence
 
 from .errors import ShapeError
 
-Shape = tuple[int, ...]
+#: dimensions without the batch; None is a size that is not known (Keras' ``(None, 8)``)
+Shape = tuple[int | None, ...]
 
 
 def prod(values: Sequence[int]) -> int:
     return math.prod(values)
 
 
-def fmt_shape(shape: Sequence[int]) -> str:
-    """``(6, 6, 64)``: the way shapes are quoted in messages."""
+def with_size(shape: Shape, size: int) -> tuple[int, ...]:
+    """``shape`` with every unknown dimension given ``size`` (a sequence of that length)."""
+    return tuple(size if d is None else d for d in shape)
+
+
+def fmt_shape(shape: Sequence[int | None]) -> str:
+    """``(6, 6, 64)``, ``(None, 8)``: the way shapes are quoted in messages (as Keras prints them)."""
     if len(shape) == 1:
         return f"({shape[0]},)"
     return "(" + ", ".join(str(d) for d in shape) + ")"

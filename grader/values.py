@@ -47,7 +47,7 @@ class ParsedCount(NamedTuple):
 class ParsedShape(NamedTuple):
     """An output shape without the batch dimension, in the layout the student wrote."""
 
-    dims: tuple[int, ...]      # batch / None stripped; any layout (64x6x6 stays (64, 6, 6))
+    dims: tuple[int | None, ...]  # batch stripped; None: a size that is not known; any layout
     text: str                  # as written
 
 
@@ -462,19 +462,25 @@ def _whole(value) -> int:
 
 # ---------------------------------------------------------------------------- shapes
 _INT = r"[0-9]+"
-_BATCH = r"(?:none|null|\?|batch(?:_size)?|bs|n|b|-1)"
+# a size, or one that is not known (Keras prints None: a sequence of any length)
+_DIM = r"(?:[0-9]+|none|null|\?)"
+# spellings that are only ever the batch; a leading None (or ? in a tuple, as TensorFlow 1
+# printed the batch) is the batch when the shape has one dimension more than the true one
+# (see _without_batch)
+_BATCH = r"(?:batch(?:_size)?|bs|n|b|-1)"
 # One of the spellings, then prose that has no other number outside a parenthesised remark.
 _SHAPE = re.compile(rf"""(?:
-    (?P<seq>[(\[]\s*(?:{_BATCH}\s*,\s*)?(?P<items>{_INT}(?:\s*,\s*{_INT})*)?\s*,?\s*[)\]])
+    (?P<seq>[(\[]\s*(?:{_BATCH}\s*,\s*)?(?P<items>{_DIM}(?:\s*,\s*{_DIM})*)?\s*,?\s*[)\]])
   | (?P<grouped>[1-9][0-9]{{0,2}}(?P<sep>[,'_. ])[0-9]{{3}}(?:(?P=sep)[0-9]{{3}})*)
-  | (?:{_BATCH}\s*[x*]\s*)?(?P<times>{_INT}(?:\s*(?:[x*]|by)\s*{_INT})*)
-  | (?P<commas>{_INT}(?:\s*,\s*{_INT})+)
+  | (?:{_BATCH}\s*[x*]\s*)?(?P<times>{_DIM}(?:\s*(?:[x*]|by)\s*{_DIM})*)
+  | (?P<commas>{_DIM}(?:\s*,\s*{_DIM})+)
   | (?P<numpy>\[\s*{_INT}(?:\s+{_INT})+\s*\])
   | (?P<maps>{_INT})\s*@\s*(?P<plane>{_INT}(?:\s*[x*]\s*{_INT})*)
   )(?:$|[^\w])[^0-9(\[]*(?:[(\[].*)?""", re.X | re.I | re.S)
 _LABEL = re.compile(r"^[^\W\d_][\w .#/-]*:\s*")
 _TORCH_SIZE = re.compile(r"^torch\.size\s*\((.*)\)$", re.I | re.S)
 _DIGITS = re.compile(r"[0-9]+")
+_DIMS = re.compile(r"[0-9]+|none|null|\?", re.I)
 _PLAIN_TIMES = re.compile(r"[0-9]{1,12}(?:x[0-9]{1,12}){0,15}")
 
 
@@ -483,8 +489,12 @@ def parse_shape(text: str, expected_rank: int | None = None, *, layout: str | No
 
     ``expected_rank``: the true shape's number of dimensions (without the batch). A shape
     written with one more, whose first is 1 (``torch.Size([1, 64, 6, 6])``, ``[1, 516]``:
-    what printing ``x.shape`` after one sample gives), is read without it; ``-1`` and
-    ``None`` are always the batch. ``layout``: where to put the channels of a shape whose
+    what printing ``x.shape`` after one sample gives), is read without it, and so is a
+    leading ``None`` (Keras' ``(None, 6, 6, 64)``, TensorFlow 1's ``(?, 6, 6, 64)``);
+    elsewhere ``None``, ``null`` and ``?`` are a dimension that is not known (``(None, None,
+    16)`` and ``?x16`` are (None, 16) for a sequence of any length), and a leading ``?`` in
+    the ``?x16`` notation reports use is never the batch. ``-1``, ``batch`` and ``bs`` in
+    front are always the batch. ``layout``: where to put the channels of a shape whose
     notation names them (``6@28x28``, LeNet's maps@height×width): ``channels_last`` gives
     (28, 28, 6); otherwise (6, 28, 28), as written.
     """
@@ -498,16 +508,30 @@ def parse_shape(text: str, expected_rank: int | None = None, *, layout: str | No
     except _Unreadable as why:
         reason = f": {why}" if str(why) else ""
         raise AnswerFormatError(f"cannot read {_quote(text)} as a shape{reason}; {SHAPE_HINT}") from None
-    return ParsedShape(_without_batch(dims, expected_rank), text.strip())
+    # ?x128 is how reports write an unknown size: its leading ? is never the batch
+    batch = not _UNKNOWN_FIRST.match(_answer_part(_normalize(text)))
+    return ParsedShape(_without_batch(dims, expected_rank, batch), text.strip())
 
 
-def _without_batch(dims: tuple[int, ...], expected_rank: int | None) -> tuple[int, ...]:
-    if expected_rank is not None and len(dims) == expected_rank + 1 and dims[0] == 1:
+_UNKNOWN_FIRST = re.compile(r"^(?:[^\W\d_][\w .#/-]*:\s*)?\?\s*(?:[x*]|by)", re.I)
+
+
+def _without_batch(dims: tuple[int | None, ...], expected_rank: int | None,
+                   batch: bool = True) -> tuple[int | None, ...]:
+    """The dimensions without a leading batch of 1 or None when there is one more than the
+    true rank; without a true rank, a leading None is the batch (as Keras prints it).
+    ``batch=False``: a leading None is a size that is not known, never the batch."""
+    first = dims[0] if dims else 0
+    if not batch and first is None:
+        return dims
+    if expected_rank is None:
+        return dims[1:] if len(dims) > 1 and first is None else dims
+    if len(dims) == expected_rank + 1 and first in (1, None):
         return dims[1:]
     return dims
 
 
-def _shape(text, layout: str | None = None) -> tuple[int, ...]:
+def _shape(text, layout: str | None = None) -> tuple[int | None, ...]:
     if not isinstance(text, str) or not text.strip():
         raise _Unreadable("it is empty")
     if len(text) > MAX_TEXT:
@@ -529,7 +553,9 @@ def _shape(text, layout: str | None = None) -> tuple[int, ...]:
     dims = m.group("items") or m.group("times") or m.group("commas") or m.group("numpy")
     if not dims:
         raise _Unreadable("no dimensions")
-    values = tuple(_dim(d) for d in _DIGITS.findall(dims))
+    values = tuple(_dim(d) for d in _DIMS.findall(dims))
+    if values == (None,) and not m.group("seq"):  # "None (no idea)": no shape; "(None,)" is one
+        raise _Unreadable("")
     if len(values) > MAX_DIMS:
         raise _Unreadable(f"more than {MAX_DIMS} dimensions")
     return values
@@ -546,7 +572,9 @@ def _answer_part(t: str) -> str:
     return t[equals + 1:].strip() if equals >= 0 else t
 
 
-def _dim(digits: str) -> int:
+def _dim(digits: str) -> int | None:
+    if not digits.isdigit():  # None, null or ?: a size that is not known
+        return None
     if len(digits) > MAX_DIGITS or int(digits) >= LIMIT:
         raise _Unreadable("a dimension is too large")
     return int(digits)

@@ -39,7 +39,8 @@ def dim_working(n: int, k: int, s: int, pads: tuple[int, int] | None, d: int = 1
 
 def shape_working(window: Window | None, in_shapes: Sequence[Shape], out: Shape) -> str:
     """The worked output shape: ``(8 - 3)/1 + 1 = 6 → 6x6x64`` for a layer with a sliding
-    ``window`` (the layer kind's), ``2*2*128 = 512`` for a flattening, or just ``6x6x64``."""
+    ``window`` (the layer kind's), ``2*2*128 = 512`` for a flattening, or just ``6x6x64``.
+    A dimension that is not known has no working: it stays unknown (``?x32``)."""
     result = shape_text(out)
     if len(in_shapes) != 1:
         return result
@@ -48,13 +49,15 @@ def shape_working(window: Window | None, in_shapes: Sequence[Shape], out: Shape)
         spatial, out_spatial = spatial_of(shape, window), spatial_of(out, window)
         texts: list[str] = []
         for i, n in enumerate(spatial):
+            if n is None or out_spatial[i] is None:
+                continue
             pads = None if window.pads is None else window.pads[i]
             text, _ = dim_working(n, window.kernel[i], window.stride[i], pads, window.dilation[i],
                                   window.ceil, out_spatial[i])
             if text not in texts:
                 texts.append(text)
-        return f"{'; '.join(texts)} → {result}"
-    if len(out) == 1 and len(shape) > 1 and prod(shape) == out[0]:
+        return f"{'; '.join(texts)} → {result}" if texts else result
+    if len(out) == 1 and len(shape) > 1 and None not in shape and prod(shape) == out[0]:
         return f"{'*'.join(str(d) for d in shape)} = {number(out[0])}"
     return result
 

@@ -30,7 +30,7 @@ import pytest
 import yaml
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, note, settings  # noqa: E402
+from hypothesis import HealthCheck, event, given, note, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from grader.engine import evaluate  # noqa: E402
@@ -913,3 +913,94 @@ def test_activations_keras_refuses_are_refused(name):
         keras.activations.get(name)
     with pytest.raises(ArgumentError):
         activation(name, "activation")
+
+
+# -- sequences of any length (issue 10, item 10) ----------------------------------------------
+# A chain of sequence and Conv1D layers is drawn for a nominal length, then its input's
+# length is written null. The grader must refuse it exactly when Keras cannot build it on
+# None or cannot run it at a length (the nominal one and one over 100 steps longer: every
+# window fits them, and a size that follows the length differs); otherwise every layer's
+# shape, with None where Keras prints None, and counts must agree, and each run's output is
+# the grader's for that length. The data_format of the layers is drawn too: channels_first
+# makes the length a channel, which Keras refuses.
+
+SEQUENCE_KINDS = ("Conv1D", "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "MaxPooling1D",
+                  "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "ZeroPadding1D",
+                  "Cropping1D", "UpSampling1D", "SpatialDropout1D", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+                  "Dense", "TimeDistributed", "MultiHeadAttention", "LayerNormalization", "BatchNormalization",
+                  "GroupNormalization", "Dropout", "Activation", "Flatten", "UnitNormalization")
+
+
+@st.composite
+def variable_length_models(draw) -> tuple[dict, tuple[int, int]]:
+    """(exercise document with a null length, two lengths it is run at)."""
+    nominal = draw(st.integers(6, 14))
+    tokens = draw(st.integers(0, 3)) == 0
+    net = Net({"input": (nominal,) if tokens else (nominal, draw(st.integers(1, 6)))},
+              input_layer=draw(st.integers(0, 4)) == 0)
+    if tokens:
+        net.add(RULES["Embedding"][1](draw, net.shape))
+    for _ in range(draw(st.integers(1, 4))):
+        options = [t for t in SEQUENCE_KINDS if len(net.shape) in RULES[t][0]]
+        if not options:
+            break
+        net.add(RULES[draw(st.sampled_from(options))][1](draw, net.shape))
+    doc = yaml.safe_load(net.yaml())
+    shape = doc["layers"][0]["shape"] if net.input_layer else doc["input_shape"]
+    shape[0] = None
+    return doc, (nominal, nominal + draw(st.integers(100, 109)))
+
+
+def with_length(doc: dict, length: int) -> dict:
+    """The document with the length given (the input's first size)."""
+    out = yaml.safe_load(yaml.safe_dump(doc))
+    shape = out["layers"][0]["shape"] if "input_shape" not in out else out["input_shape"]
+    shape[0] = length
+    return out
+
+
+def keras_on_any_length(doc: dict, lengths: tuple[int, int]):
+    """The Keras model built on None, with its stats and each length's outputs, or why not."""
+    exercise = load_exercise_text(yaml.safe_dump(with_length(doc, lengths[0])), "nominal.yaml")
+    specs = [(layer.name, layer.type, layer.args, layer.inputs) for layer in exercise.layers]
+    inputs = {name: (None, *shape[1:]) for name, shape in exercise.inputs.items()}
+    specs = [(n, t, ({**a, "shape": [None, *a["shape"][1:]]} if t in ("Input", "InputLayer") else a), i)
+             for n, t, a, i in specs]
+    try:
+        model = keras_truth(lambda: build_model(inputs, specs))
+        truth = stats(model, [n for n, t, _, _ in specs if t not in ("Input", "InputLayer")])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            runs = {length: keras_run_once(model, length) for length in lengths}
+    except Exception as exc:  # whatever Keras raises: it cannot build or run the model
+        return f"{type(exc).__name__}: {str(exc)[:300]}"
+    return truth, runs
+
+
+@settings(SETTINGS, max_examples=max(1, EXAMPLES // 3))
+@given(variable_length_models())
+def test_sequences_of_any_length_match_keras(drawn):
+    doc, lengths = drawn
+    text = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None)
+    note(text)
+    try:
+        ours: object = load_exercise_text(text, "any-length.yaml")
+    except ExerciseError as exc:
+        ours = exc
+    keras_side = keras_on_any_length(doc, lengths)
+    note(f"grader: {ours}\nkeras: {keras_side}")
+    event("refused" if isinstance(ours, Exception) else "built")
+    if isinstance(ours, Exception) or isinstance(keras_side, str):
+        assert isinstance(ours, Exception) and isinstance(keras_side, str)
+        return
+    event("some size unknown" if any(None in s.output_shape for s in ours.solution.layers[-1:]) else "output known")
+    truth, runs = keras_side
+    for layer in ours.solution.layers:
+        if layer.type in ("Input", "InputLayer"):
+            continue
+        assert {"output_shape": layer.output_shape, "params": layer.params, "trainable": layer.trainable_params,
+                "non_trainable": layer.non_trainable_params} == truth[layer.name], layer.name
+    last = ours.solution.layers[-1].name
+    for length in lengths:  # the sizes that are not known follow the length
+        at = load_exercise_text(yaml.safe_dump(with_length(doc, length)), "at-length.yaml")
+        assert runs[length] == [at.solution.layer(last).output_shape]

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import math
 import os
+from types import SimpleNamespace
 
 import pytest
 
 pytest.importorskip("torch", reason="the differential tests run the models in PyTorch")
-from hypothesis import HealthCheck, given, reject, settings  # noqa: E402
+from hypothesis import HealthCheck, event, given, reject, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from grader.errors import ExerciseError  # noqa: E402
@@ -767,3 +768,83 @@ def test_engine_rejects_exactly_what_pytorch_rejects(case):
         return
     assert torch_error is None, f"we accept what PyTorch rejects ({torch_error!r}):\n{text}"
     assert (solved.output_shape, solved.params) == (theirs["output_shape"], theirs["params"]), text
+
+
+# -- sequences of any length (issue 10, item 10) ----------------------------------------------
+# A chain is drawn for a nominal length, layer by layer in PyTorch, on a (channels, length)
+# or (length, features) input or after an Embedding; then the length is written null.
+# PyTorch has no None: the module built for the nominal length runs at it and at one over
+# 100 steps longer (after four strides of 3 a size that follows the length still differs).
+# The grader must refuse the exercise exactly when that second run fails (a Linear or
+# a LayerNorm over the length, a BatchNorm1d whose channels are the length...); otherwise
+# each run's shapes and counts are the grader's for that length, and a size that differs
+# between the runs is None in the grader's solution. Left out: layers that need a length
+# divisible by something (GLU, Unflatten, channel shuffles), which the grader accepts as
+# Keras builds them.
+
+def _no_glu(draw, shape):
+    name, args = activation(draw, shape)
+    return ("ReLU", {}) if name == "GLU" else (name, args)
+
+
+SEQUENCE_GENERATORS = {conv, conv_transpose, pool, adaptive_pool, batch_norm, instance_norm, zero_pad, constant_pad,
+                       copy_pad, upsample, linear, layer_norm, flatten, recurrent, attention, transformer_layer,
+                       activation}
+
+
+def sequence_layers_for(shape: tuple[int, ...]) -> list:
+    return [_no_glu if g is activation else g for g in layers_for(shape) if g in SEQUENCE_GENERATORS]
+
+
+@st.composite
+def any_length_chains(draw) -> tuple[str, int, tuple[int, int]]:
+    """(exercise JSON at the nominal length, the index of the length in the input, two lengths)."""
+    nominal = draw(st.integers(6, 14))
+    if draw(st.integers(0, 3)) == 0:
+        net, axis = Net({"tokens": (nominal,)}), 0
+        net.add("Embedding", {"num_embeddings": draw(st.integers(1, 20)), "embedding_dim": draw(st.integers(1, 8))})
+    else:
+        axis = draw(st.integers(0, 1))
+        shape = [draw(st.integers(1, 6))]
+        shape.insert(axis, nominal)
+        net = Net({"input": tuple(shape)})
+    for _ in range(draw(st.integers(1, 4))):
+        generator = draw(st.sampled_from(sequence_layers_for(net.shape)))
+        net.add(*generator(draw, net.shape))
+    return net.yaml(), axis, (nominal, nominal + draw(st.integers(100, 109)))
+
+
+def _at(text: str, axis: int, length: int | None) -> str:
+    doc = json.loads(text)
+    doc["input_shape"][axis] = length
+    return json.dumps(doc)
+
+
+@settings(SETTINGS, max_examples=max(1, EXAMPLES // 3))
+@given(any_length_chains())
+def test_sequences_of_any_length_match_pytorch(drawn):
+    text, axis, lengths = drawn
+    nominal = load_exercise_text(text, "nominal.yaml")
+    model = build_torch_model(nominal)  # the module PyTorch builds for the first length
+    any_length = SimpleNamespace(inputs={name: shape[:axis] + (None,) + shape[axis + 1:]
+                                         for name, shape in nominal.inputs.items()})
+    try:
+        stats = {length: layer_stats(model, any_length, length=length) for length in lengths}
+    except Exception as exc:  # noqa: BLE001 - whatever PyTorch raises at the other length
+        stats = exc
+    try:
+        ours = load_exercise_text(_at(text, axis, None), "any-length.yaml").solution
+    except ExerciseError as exc:
+        event("refused")
+        assert isinstance(stats, Exception), f"we refuse what PyTorch runs at {lengths}: {exc}\n{text}"
+        return
+    event("some size unknown" if None in ours.layers[-1].output_shape else "output known")
+    assert not isinstance(stats, Exception), f"we accept what PyTorch cannot run at {lengths} ({stats!r}):\n{text}"
+    runs = {length: load_exercise_text(_at(text, axis, length), "at-length.yaml").solution for length in lengths}
+    for layer in ours.layers:
+        shapes = [stats[length][layer.name]["output_shape"] for length in lengths]
+        for length, shape in zip(lengths, shapes):  # each run is the grader's at that length
+            assert shape == runs[length].layer(layer.name).output_shape, (layer.name, length, text)
+            assert stats[length][layer.name]["params"] == layer.params
+        for dims, ours_dim in zip(zip(*shapes), layer.output_shape):  # a size that differs is unknown
+            assert ours_dim is None if len(set(dims)) > 1 else ours_dim in (None, dims[0]), (layer.name, text)

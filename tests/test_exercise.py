@@ -35,6 +35,7 @@ SHIPPED = {
     "resnet-block": (230_912, 230_144, 768),
     "resnet-block-pytorch": (73_984, 73_984, 0),
     "text-bilstm": (2_689_985, 2_689_985, 0),
+    "text-variable-length": (730_755, 730_755, 0),  # input_shape [null]: Keras prints the same total
     "transformer-classifier-pytorch": (357_570, 357_570, 0),
     "transformer-encoder": (33_472, 33_472, 0),
     "vgg16": (138_357_544, 138_357_544, 0),

@@ -1,11 +1,19 @@
 """Every shipped exercise built in its real framework (Keras 3 or PyTorch): each layer's
-output shape and parameter counts must equal what grader solves."""
+output shape and parameter counts must equal what grader solves.
+
+An exercise with a size that is not known (``input_shape: [null]``) is built with None in
+Keras, which prints None where the size follows it; PyTorch has no None, so the model runs
+with two lengths: the sizes that agree are the known ones, the others must be None in the
+solution, and each run's shapes are the solution's for that length.
+"""
 import importlib
 import os
 
 import pytest
 
+from grader.engine import solve
 from grader.exercise import load_exercise
+from grader.shapes import with_size
 
 from .conftest import EXERCISES
 
@@ -39,7 +47,22 @@ def test_every_layer_matches_the_real_framework(path, student):
     build, layer_stats = _framework(BUILDERS[exercise.framework][0])
     if exercise.id == "vgg16" and os.environ.get("GRADER_SKIP_BIG_MODELS") == "1":
         pytest.skip("GRADER_SKIP_BIG_MODELS=1: VGG16 allocates 138 million weights")
-    real = layer_stats(build(exercise), exercise)
+    model = build(exercise)
+    unknown = any(None in shape for shape in exercise.inputs.values())
+    if unknown and exercise.framework == "pytorch":
+        from grader.frameworks.torch import stats_over_lengths
+        real = stats_over_lengths(model, exercise, LENGTHS)
+        for length in LENGTHS:
+            solved = _solved_at(exercise, length)
+            assert {name: real[name]["by_length"][length] for name in real} == \
+                {layer.name: layer.output_shape for layer in solved.layers}
+    else:
+        real = layer_stats(model, exercise)
+        if unknown:  # Keras built it with None; it must also run at any length
+            from grader.frameworks.keras import run_once
+            for length in LENGTHS:
+                solved = _solved_at(exercise, length)
+                assert run_once(model, length) == [solved.layer(name).output_shape for name in _sinks(exercise)]
     expected = {layer.name: {"output_shape": tuple(layer.output_shape), "params": layer.params,
                              "trainable": layer.trainable_params, "non_trainable": layer.non_trainable_params}
                 for layer in exercise.solution.layers}
@@ -48,3 +71,18 @@ def test_every_layer_matches_the_real_framework(path, student):
            for name in expected}
     assert got == expected
     assert sum(s["params"] for s in got.values()) == exercise.solution.total_params
+
+
+#: the lengths a size that is not known takes when a model runs
+LENGTHS = (50, 73)
+
+
+def _solved_at(exercise, length: int):
+    """The solution with every unknown input size given ``length``."""
+    inputs = {name: with_size(shape, length) for name, shape in exercise.inputs.items()}
+    return solve(exercise.framework, inputs, exercise.layers)
+
+
+def _sinks(exercise) -> list[str]:
+    used = {name for layer in exercise.layers for name in layer.inputs}
+    return [layer.name for layer in exercise.layers if layer.name not in used]

@@ -15,6 +15,7 @@ import yaml
 
 from grader.answers import Identity
 from grader.exercise import load_exercise, load_exercise_text
+from grader.feedback import shape_text
 from grader.readers.answerfile import read_answer_file
 from grader.readers.notebook import read_notebook
 
@@ -45,7 +46,7 @@ def renamed(path, names_of) -> tuple:
 
 def true_answers(exercise) -> tuple[list[tuple[str, str, str]], str]:
     solution = exercise.solution
-    rows = [(layer.name, "x".join(map(str, layer.output_shape)), str(layer.params)) for layer in solution.layers]
+    rows = [(layer.name, shape_text(layer.output_shape), str(layer.params)) for layer in solution.layers]
     return rows, str(solution.total_params)
 
 
@@ -62,7 +63,8 @@ def yaml_rows_file(rows, total):
 
 
 def json_file(rows, total):
-    doc = {"layers": {name: {"output_shape": [int(d) for d in shape.split("x")], "params": int(params)}
+    doc = {"layers": {name: {"output_shape": [None if d == "?" else int(d) for d in shape.strip("(,)").split("x")],
+                             "params": int(params)}
                       for name, shape, params in rows}, "total_params": int(total)}
     return json.dumps(doc, ensure_ascii=False).encode(), ".json"
 
@@ -72,7 +74,8 @@ def _notebook(cell) -> bytes:
 
 
 def python_cell(rows, total):
-    entries = "".join(f"    {name!r}: {{'output_shape': ({shape.replace('x', ', ')},), 'params': {params}}},\n"
+    entries = "".join(f"    {name!r}: {{'output_shape': ({shape.strip('(,)').replace('x', ', ').replace('?', 'None')},), "
+                      f"'params': {params}}},\n"
                       for name, shape, params in rows)
     source = f"answers = {{\n{entries}    'total_params': {total},\n}}\n"
     return _notebook({"cell_type": "code", "metadata": {"tags": ["answers"]}, "source": source, "outputs": [],

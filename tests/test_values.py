@@ -5,6 +5,7 @@ import pytest
 
 from grader.errors import AnswerFormatError
 from grader.exercise import load_exercise
+from grader.feedback import shape_text
 from grader.values import (LIMIT, MAX_DEPTH, MAX_EXPRESSION, ParsedCount, ParsedShape, evaluate,
                            is_blank, parse_count, parse_shape)
 
@@ -240,8 +241,8 @@ SHAPE_ERRORS = [
     ("", r"it is empty"),
     ("6 6 64", r"cannot read '6 6 64' as a shape"),
     ("()", r"no dimensions"),
-    ("(None,)", r"no dimensions"),
-    ("(None, None, 64)", r"cannot read"),
+    ("None (not sure)", r"cannot read"),         # a lone unknown is no shape; "(None,)" is one
+    ("batch x None", r"cannot read"),
     ("6x6x64x", r"cannot read"),
     ("6x6x64, 12", r"cannot read"),
     ("6.5x6.5x64", r"cannot read"),
@@ -252,6 +253,53 @@ SHAPE_ERRORS = [
     ("6x6x64 or 64x6x6", r"cannot read"),
     ("-", r"cannot read '-' as a shape"),
 ]
+
+
+# Unknown dimensions (issue 10, item 10): None, null and ? are a size that is not known; a
+# leading one is the batch when the shape has one dimension more than the true rank.
+UNKNOWN_SHAPES = [
+    ("?x16", 2, (None, 16)),
+    ("Nonex16", 2, (None, 16)),
+    ("None x 16", 2, (None, 16)),
+    ("null x 16", 2, (None, 16)),
+    ("(None, 16)", 2, (None, 16)),
+    ("(None, None, 16)", 2, (None, 16)),           # Keras' summary of a sequence of any length
+    ("[None, None, 16]", 2, (None, 16)),
+    ("None, 16", 2, (None, 16)),
+    ("batch x None x 16", 2, (None, 16)),          # a batch word is the batch, the None a size
+    ("(batch, None, 16)", 2, (None, 16)),
+    ("(?, ?, 16)", 2, (None, 16)),                 # TensorFlow 1
+    ("16x?", 2, (16, None)),
+    ("? x ? x 3", 3, (None, None, 3)),
+    ("Output shape: (None, None, 16)", 2, (None, 16)),
+    ("? x 16 (any length)", 2, (None, 16)),
+    ("(?,)", 1, (None,)),                          # how a report writes one unknown dimension
+    ("(None,)", 1, (None,)),
+    ("(None, None)", 1, (None,)),
+    ("None x 16", 1, (16,)),                       # the batch, when the true shape has one dimension
+    ("(None, 16)", 1, (16,)),
+    ("(?, 16)", 1, (16,)),                         # TensorFlow 1's batch
+    ("?x16", 1, (None, 16)),                       # how reports write an unknown size: never the batch
+    ("Output: ? x 16", 1, (None, 16)),
+    ("?x6x6x64", None, (None, 6, 6, 64)),
+    ("(None, 6, 6, 64)", 3, (6, 6, 64)),
+    ("(None, 6, 6, 64)", 4, (None, 6, 6, 64)),
+    ("(None, 6, 6, 64)", None, (6, 6, 64)),        # without a true rank a leading None is the batch
+    ("(None, None, 64)", None, (None, 64)),
+    ("(None,)", None, (None,)),
+]
+
+
+@pytest.mark.parametrize("text, rank, dims", UNKNOWN_SHAPES)
+def test_parse_shape_unknown_dimensions(text, rank, dims):
+    assert parse_shape(text, rank).dims == dims
+
+
+@pytest.mark.parametrize("shape", [(None, 16), (None, None, 3), (16, None), (None,), (None, 6, 6, 64)])
+def test_shapes_with_unknown_dimensions_read_back_as_written(shape):
+    text = shape_text(shape)
+    assert not is_blank(text)
+    assert parse_shape(text, len(shape)).dims == shape
 
 
 @pytest.mark.parametrize("text, message", SHAPE_ERRORS)
@@ -331,8 +379,11 @@ def test_the_engines_own_answers_read_back(layer):
         assert parsed.stated == (layer.params if parsed.expression else None)
     assert parse_count(f"{layer.params:,}").value == layer.params
     shape = tuple(layer.output_shape)
-    assert parse_shape("x".join(map(str, shape))).dims == shape
-    assert parse_shape(str((None, *shape))).dims == shape
+    assert parse_shape(shape_text(shape), len(shape)).dims == shape  # with the rank, as grading reads it
+    assert parse_shape(str((None, *shape)), len(shape)).dims == shape
+    if None not in shape:
+        assert parse_shape("x".join(map(str, shape))).dims == shape
+        assert parse_shape(str((None, *shape))).dims == shape
 
 
 @pytest.mark.parametrize("text", ["{{ 7*7 }}", "{{6x6x64}}", "{{ 1792 }}"])

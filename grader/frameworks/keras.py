@@ -87,16 +87,22 @@ def build_keras_model(exercise):
                                          for layer in exercise.layers])
 
 
-def run_once(model) -> list[tuple[int, ...]]:
+def run_once(model, length: int | None = None) -> list[tuple[int, ...]]:
     """Output shapes (no batch) of one forward pass on a batch of one example of zeros.
 
     Keras builds a few models it cannot run (a query of another rank than the value in
     MultiHeadAttention): running once tells. Zeros are valid Embedding indices. A model
-    with a RandomCrop runs in training mode, the only mode in which Keras crops.
+    with a RandomCrop runs in training mode, the only mode in which Keras crops. Every
+    input size that is not known (None) is ``length``.
     """
     import numpy as np
 
-    feed = [np.zeros((1, *(int(d) for d in t.shape[1:])), dtype="float32") for t in model.inputs]
+    def size(d) -> int:
+        if d is None and length is None:
+            raise ValueError("the model has an input size that is not known: run it with a length")
+        return length if d is None else int(d)
+
+    feed = [np.zeros((1, *(size(d) for d in t.shape[1:])), dtype="float32") for t in model.inputs]
     # Keras 3.15's RandomCrop crops in training only (keras-team/keras#21868), although the
     # model is built on the cropped shape: such a model runs as in training
     training = any(type(layer).__name__ == "RandomCrop" for layer in model.layers)
@@ -110,11 +116,12 @@ def _size(variables) -> int:
 
 
 def stats(model, names: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Per named layer of a built model: output_shape (no batch), params, trainable, non_trainable."""
+    """Per named layer of a built model: output_shape (no batch; None where Keras does not
+    know a size), params, trainable, non_trainable."""
     out = {}
     for name in names:
         layer = model.get_layer(name)
-        shape = tuple(int(d) for d in layer.output.shape[1:])
+        shape = tuple(None if d is None else int(d) for d in layer.output.shape[1:])
         trainable, frozen = _size(layer.trainable_weights), _size(layer.non_trainable_weights)
         out[name] = {"output_shape": shape, "params": trainable + frozen,
                      "trainable": trainable, "non_trainable": frozen}

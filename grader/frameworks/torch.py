@@ -12,7 +12,7 @@ import functools
 from typing import Any, Mapping, Sequence
 
 from ..layers import lookup
-from ..shapes import Shape
+from ..shapes import Shape, with_size
 
 RECURRENT = frozenset({"RNN", "LSTM", "GRU"})
 TUPLE_OUTPUT = RECURRENT | {"MultiheadAttention"}
@@ -111,10 +111,14 @@ def call_module(module, type_name: str, args: Mapping[str, Any], inputs: list):
     return out.transpose(0, 1) if seq_first else out
 
 
-def example_input(shape: Shape, batch: int, integer: bool = False):
-    """Zeros of ``(batch, *shape)``: long indices for an Embedding, floats otherwise."""
+def example_input(shape: Shape, batch: int, integer: bool = False, length: int | None = None):
+    """Zeros of ``(batch, *shape)``: long indices for an Embedding, floats otherwise; every
+    size that is not known (None) is ``length``."""
     import torch
-    return torch.zeros((batch, *shape), dtype=torch.long if integer else torch.float32)
+    if length is None and None in shape:
+        raise ValueError(f"the input shape {shape} has a size that is not known: give a length")
+    sizes = shape if length is None else with_size(shape, length)
+    return torch.zeros((batch, *sizes), dtype=torch.long if integer else torch.float32)
 
 
 def counts(module) -> dict[str, int]:
@@ -166,8 +170,8 @@ def _model_class() -> type:
                 values[name] = call_module(module, type_name, args, [values[n] for n in names])
             return values[self.layer_names[-1]]
 
-        def example_inputs(self, exercise, batch: int = 2) -> list:
-            return [example_input(exercise.inputs[name], batch, name in self.integer_inputs)
+        def example_inputs(self, exercise, batch: int = 2, length: int | None = None) -> list:
+            return [example_input(exercise.inputs[name], batch, name in self.integer_inputs, length)
                     for name in self.input_names]
 
     return ExerciseModel
@@ -183,9 +187,10 @@ def build_torch_model(exercise):
     return _model_class()(exercise)
 
 
-def layer_stats(model, exercise, batch: int = 2) -> dict[str, dict[str, Any]]:
+def layer_stats(model, exercise, batch: int = 2, length: int | None = None) -> dict[str, dict[str, Any]]:
     """Per layer: ``output_shape`` (without the batch), ``params``, ``trainable`` and
-    ``non_trainable``, from a forward pass on zeros observed by forward hooks."""
+    ``non_trainable``, from a forward pass on zeros observed by forward hooks; every input
+    size that is not known is ``length``."""
     import torch
     stats: dict[str, dict[str, Any]] = {}
     handles = []
@@ -202,11 +207,34 @@ def layer_stats(model, exercise, batch: int = 2) -> dict[str, dict[str, Any]]:
         handles.append(module.register_forward_hook(hook))
     try:
         with torch.no_grad():
-            model(*model.example_inputs(exercise, batch))
+            model(*model.example_inputs(exercise, batch, length))
     finally:
         for handle in handles:
             handle.remove()
     return stats
+
+
+def stats_over_lengths(model, exercise, lengths: Sequence[int], batch: int = 2) -> dict[str, dict[str, Any]]:
+    """:func:`layer_stats` of runs where every unknown input size takes each of ``lengths``
+    (PyTorch has no None: a module runs on whatever length it gets).
+
+    Per layer, ``output_shape`` has None where the runs differ (a size that follows the
+    length, as Keras prints it), ``by_length`` maps each length to that run's output shape,
+    and the counts are the first run's (a ValueError when they differ between runs).
+    """
+    runs = [layer_stats(model, exercise, batch, length) for length in lengths]
+    out: dict[str, dict[str, Any]] = {}
+    for name, first in runs[0].items():
+        shapes = [run[name]["output_shape"] for run in runs]
+        if any(len(shape) != len(shapes[0]) for shape in shapes):
+            raise ValueError(f"layer {name!r}: the rank of the output changes with the length: {shapes}")
+        for run in runs[1:]:
+            if {k: v for k, v in run[name].items() if k != "output_shape"} != \
+                    {k: v for k, v in first.items() if k != "output_shape"}:
+                raise ValueError(f"layer {name!r}: the parameters change with the length")
+        merged = tuple(dims[0] if len(set(dims)) == 1 else None for dims in zip(*shapes))
+        out[name] = {**first, "output_shape": merged, "by_length": dict(zip(lengths, shapes))}
+    return out
 
 
 def torchinfo_summary(exercise, batch: int = 2) -> dict[str, Any]:

@@ -41,7 +41,8 @@ class Weight:
     ``fan_in`` are the factors each output unit multiplies (``()`` for a bias or a scale);
     ``out`` are the output units. Weights of one ``group`` share ``out`` and render as one
     term ``(a + b + 1) * out``. ``uses`` is how often each entry takes part in a
-    multiply-accumulate per forward pass (0 for biases and scales).
+    multiply-accumulate per forward pass (0 for biases and scales; None when that depends
+    on a dimension that is not known, such as the length of a sequence).
     """
 
     name: str
@@ -49,7 +50,7 @@ class Weight:
     out: tuple[int, ...]
     trainable: bool = True
     group: str = ""
-    uses: int = 0
+    uses: int | None = 0
 
     @property
     def count(self) -> int:
@@ -104,13 +105,16 @@ class Counts:
     params: int
     trainable: int
     non_trainable: int
-    macs: int
+    macs: int | None  # None: they depend on a dimension that is not known
 
 
-def count(weights: Sequence[Weight], extra_macs: int = 0) -> Counts:
+def count(weights: Sequence[Weight], extra_macs: int | None = 0) -> Counts:
     trainable = sum(w.count for w in weights if w.trainable)
     total = sum(w.count for w in weights)
-    macs = sum(w.count * w.uses for w in weights) + extra_macs
+    uses = [w.uses for w in weights if w.count]
+    macs = None
+    if extra_macs is not None and None not in uses:
+        macs = sum(w.count * w.uses for w in weights if w.count) + extra_macs
     return Counts(total, trainable, total - trainable, macs)
 
 
@@ -216,6 +220,15 @@ def shape_arg(value: Any, name: str) -> tuple[int, ...]:
         return tuple(value)
     raise ArgumentError(name, f"argument '{name}' must be a list of positive integers "
                               f"(a shape without the batch dimension), got {_quote(value)}")
+
+
+def input_shape_arg(value: Any, name: str) -> tuple[int | None, ...]:
+    """The shape of a model input without the batch dimension: positive sizes, or null for a
+    size that is not known (``[null, 8]``, a sequence of any length, as ``keras.Input`` takes it)."""
+    if isinstance(value, (list, tuple)) and value and all(
+            v is None or (_is_int(v) and v >= 1) for v in value):
+        return tuple(value)
+    return shape_arg(value, name)
 
 
 def positive_shape(value: Any, name: str) -> tuple[int, ...]:
@@ -328,6 +341,13 @@ class LayerKind:
     def extra_macs(self, p: Mapping[str, Any], in_shapes: Sequence[Shape], out_shape: Shape) -> int:
         """Multiply-accumulates that involve no weight (attention scores)."""
         return 0
+
+    def fixed_sizes(self, p: Mapping[str, Any], in_shapes: Sequence[Shape]) -> Mapping[str, int]:
+        """Sizes of the input that a built layer keeps besides its weights' (PyTorch's
+        running statistics, the grouped axis of Keras' GroupNormalization), by what they
+        are. A layer is built once: one whose kept sizes would depend on a size that is not
+        known is refused, as one whose weights would be (``grader.engine.evaluate``)."""
+        return {}
 
     # Convolution and pooling kinds override these three; the rest have no window.
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 from ..errors import ArgumentError, ShapeError, did_you_mean
 from ..shapes import Shape, axis_index, broadcast, fmt_shape, prod, require_rank, reshape
 from .base import (KERAS_IGNORED, Arg, LayerKind, Weight, axis_arg, boolean, data_format,
-                   ensure, integer, keras_feature_map, shape_arg)
+                   ensure, input_shape_arg, integer, keras_feature_map, shape_arg)
 from .registry import register
 
 # The names ``keras.activations.get`` accepts (keras/src/activations/__init__.py, Keras 3;
@@ -55,9 +55,9 @@ class KerasKind(LayerKind):
 class InputLayer(KerasKind):
     type = "InputLayer"
     aliases = ("Input",)
-    args = {"shape": Arg(shape_arg)}
+    args = {"shape": Arg(input_shape_arg)}
     arity = (0, 0)
-    summary = "shape (a layer of its own, instead of input_shape)"
+    summary = "shape (a layer of its own, instead of input_shape; null for an unknown size)"
 
     def output_shape(self, p, in_shapes):
         ensure(-1 not in p["shape"], "an input shape cannot contain -1")
@@ -423,6 +423,11 @@ class GroupNormalization(KerasKind):
     args = {"groups": Arg(_groups, 32), "axis": Arg(_one_axis, -1), "center": Arg(boolean, True),
             "scale": Arg(boolean, True)}
     summary = "groups (-1: one per channel), axis, center, scale"
+
+    def fixed_sizes(self, p, in_shapes):
+        # Keras' build wants the grouped axis defined, even without gamma and beta
+        (axis,) = _axes(p["axis"], in_shapes[0])
+        return {f"axis {p['axis']} (the channels it groups)": in_shapes[0][axis]}
 
     def weights(self, p, in_shapes, out_shape):
         shape = in_shapes[0]

@@ -268,6 +268,11 @@ class BatchNorm(TorchKind):
         c = self.channels(p, in_shapes[0])
         return _norm_weights(p, c, "bn") if p["affine"] else []
 
+    def fixed_sizes(self, p, in_shapes):
+        # the running statistics are buffers of num_features entries: not parameters, but
+        # the module cannot run on another number of channels
+        return {"num_features (the size of its running statistics)": in_shapes[0][0]} if p["track_running_stats"] else {}
+
     def output_shape(self, p, in_shapes):
         self.channels(p, in_shapes[0])
         if self.instance:
