@@ -103,7 +103,16 @@ def shape_spellings(shape: Sequence[int], framework: str) -> list[str]:
     """The spellings of a shape that a quiz accepts (the README's, explicitly): ``6x6x64``,
     ``6 x 6 x 64``, ``6×6×64``, ``(6, 6, 64)``, ``[6, 6, 64]``, ``6, 6, 64`` and, for Keras,
     ``(None, 6, 6, 64)``; the bracketed ones also without spaces."""
-    dims = [str(d) for d in shape]
+    dims = ["?" if d is None else str(d) for d in shape]  # a size that is not known: ?x64
+    if None in shape:  # and as Keras prints it, None
+        named = ["None" if d is None else str(d) for d in shape]
+        out = ["x".join(dims), " x ".join(dims), "x".join(named), " x ".join(named), f"({', '.join(named)})",
+               f"[{', '.join(named)}]", f"({','.join(named)})"]
+        if len(dims) == 1:
+            out = [f"({dims[0]},)", f"({named[0]},)"]
+        if framework == "keras":
+            out += [f"(None, {', '.join(named)})", f"(None,{','.join(named)})"]
+        return _unique(out)
     if len(dims) == 1:
         out = [dims[0], f"({dims[0]},)", f"({dims[0]})", f"[{dims[0]}]"]
     else:
