@@ -11,6 +11,7 @@ import base64
 import hashlib
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -93,15 +94,18 @@ class Templates:
 
     def render(self, template: str, view: dict[str, Any]) -> str:
         """Render one template with a view; a missing or broken override is a GraderError."""
-        return "".join(self._pieces(template, view))
+        with self._errors(template):
+            return self.environment.get_template(template).render(view)
 
     def stream(self, template: str, view: dict[str, Any], fh: IO[str]) -> None:
         """Render one template into a file piece by piece (a class overview can be large)."""
-        fh.writelines(self._pieces(template, view))
+        with self._errors(template):
+            fh.writelines(self.environment.get_template(template).generate(view))
 
-    def _pieces(self, template: str, view: dict[str, Any]) -> Iterator[str]:
+    @contextmanager
+    def _errors(self, template: str) -> Iterator[None]:
         try:
-            yield from self.environment.get_template(template).generate(view)
+            yield
         except jinja2.TemplateNotFound as exc:
             raise GraderError(f"template '{exc.name}' not found", file=self.folder) from None
         except jinja2.TemplateSyntaxError as exc:
