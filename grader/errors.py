@@ -9,12 +9,24 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
+#: the longest message an error carries: one made from a submission's content (a table
+#: header, a sheet's part name) must not become a megabyte in a gradebook cell (issue 9)
+MAX_MESSAGE = 2_000
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` if it is at most ``limit`` characters, else its start and how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
 
 class GraderError(Exception):
     """Base class: an error with a location, printed as one line."""
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
                  layer: str | None = None):
+        message = clip(message, MAX_MESSAGE)
         super().__init__(message)
         self.message = message
         self.file = file
