@@ -147,6 +147,8 @@ def yaml_answers(text: str) -> Any:
         raise CellProblem(f"YAML error{line}: {problem}") from None
     except (RecursionError, MemoryError):
         raise CellProblem("the YAML is nested too deeply") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+        raise CellProblem("a value with a tag (!!int, !!bool, ...) cannot be read as that type") from None
     return data if isinstance(data, (dict, list)) else None
 
 
