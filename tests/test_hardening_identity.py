@@ -173,3 +173,14 @@ def test_in_a_moodle_folder_the_lms_name_wins_over_an_uploaded_metadata_file(tmp
 def test_metadata_beside_a_plain_file_outside_gradescope_still_counts(tmp_path):
     write(tmp_path / "submission_metadata.json", (FORMATS / "submission_metadata.json").read_text())
     assert identify(tmp_path / "lab.ipynb").gradescope_id == "1234"
+
+
+@pytest.mark.parametrize("content, why", [("{not json", "it is not JSON"), ("[1, 2]", "it is not a JSON object"),
+                                          (json.dumps({"users": []}), "it names no user")])
+def test_unusable_gradescope_metadata_is_not_skipped_silently(content, why, tmp_path):
+    notebook = _autograder(tmp_path, None, None)
+    write(tmp_path / "autograder" / "submission_metadata.json", content)
+    [answers] = read_path(notebook, EXERCISE)
+    assert answers.identity.student == "hw"
+    assert f"Gradescope's submission_metadata.json was not used ({why}); the student is named from the file" \
+        in answers.notes

@@ -68,14 +68,26 @@ def read_path(path: str | os.PathLike, exercise: Exercise, *, student: str | Non
         owner = identify(name, seen=seen)
         if owner.source in LMS_SOURCES:  # a file in an LMS download speaks for one student only
             found = [speaks_for(owner, found, shown)]
-        return [bounded(answers) for answers in _select(found, student, shown)]
+        return [bounded(_noted(answers, name)) for answers in _select(found, student, shown)]
     _check_text(data, shown, "a notebook" if suffix in NOTEBOOK_SUFFIXES else "an answer file")
     identity = identify(name, student=student, seen=seen)
     if suffix in NOTEBOOK_SUFFIXES:
         from .notebook import read_notebook
-        return [bounded(read_notebook(data, shown, exercise, identity))]
-    from .answerfile import read_answer_file
-    return [bounded(read_answer_file(data, shown, exercise, identity, suffix=suffix))]
+        answers = read_notebook(data, shown, exercise, identity)
+    else:
+        from .answerfile import read_answer_file
+        answers = read_answer_file(data, shown, exercise, identity, suffix=suffix)
+    return [bounded(_noted(answers, name))]
+
+
+def _noted(answers: Answers, name: str) -> Answers:
+    """Say so when Gradescope's metadata is there but could not name the student."""
+    if answers.identity.source not in ("gradescope", "--student"):
+        from .identity import metadata_problem
+        problem = metadata_problem(name)
+        if problem:
+            answers.notes.append(problem)
+    return answers
 
 
 def suffix_of(name: str) -> str:

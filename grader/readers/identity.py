@@ -134,15 +134,39 @@ def autograder_root(path: str | os.PathLike) -> str | None:
 
 def _load_metadata(file: str) -> dict | None:
     """The parsed file, or None when it is absent or unusable (not the student's fault)."""
+    return _read_metadata(file)[0]
+
+
+def _read_metadata(file: str) -> tuple[dict | None, str | None]:
+    """The parsed file and, when it is there but unusable, why (None when it is absent)."""
     try:
         info = os.stat(file)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _METADATA_MAX_BYTES:
-            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None, "it is not a regular file"
+        if info.st_size > _METADATA_MAX_BYTES:
+            return None, f"it is over {_METADATA_MAX_BYTES / 1e6:g} MB"
         with open(file, encoding="utf-8-sig") as fh:
             data = json.loads(fh.read())
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"it cannot be read: {exc.strerror or exc}"
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, "it is not JSON"
+    return (data, None) if isinstance(data, dict) else (None, "it is not a JSON object")
+
+
+def metadata_problem(path: str | os.PathLike) -> str | None:
+    """Why Gradescope's own metadata was not used for the file at ``path`` although it is there
+    (issue 9: nothing found is skipped silently), or None."""
+    root = autograder_root(path)
+    if root is None:
         return None
-    return data if isinstance(data, dict) else None
+    data, problem = _read_metadata(os.path.join(root, METADATA_NAME))
+    if problem is None and data is not None and from_gradescope(data) is None:
+        problem = "it names no user"
+    return f"Gradescope's {METADATA_NAME} was not used ({problem}); the student is named from the file" \
+        if problem else None
 
 
 def from_gradescope(metadata: Mapping[str, Any]) -> Identity | None:
