@@ -237,3 +237,27 @@ def test_a_long_student_id_in_a_form_is_clipped(tmp_path):
 def test_error_messages_are_clipped_where_they_are_made():
     error = SubmissionError("cannot read '" + "x" * 1_000_000 + "'", file="a.ipynb")
     assert len(error.message) < 2_100 and error.message.endswith("more characters)")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_check_and_grade_list_a_fifo_instead_of_hanging(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(ROOT / "samples" / "cnn-8x8x3" / "garciamaria_40107_880106_params_exercise.ipynb", folder / "ann.ipynb")
+    os.mkfifo(folder / "bob.ipynb")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    exercise = str(EXERCISES / "cnn-8x8x3.yaml")
+    runs = {"check": [exercise, str(folder / "bob.ipynb")],
+            "grade": [exercise, str(folder), "--out", str(tmp_path / "out"), "--jobs", "1"]}
+    for command, args in runs.items():
+        # the timeout only keeps a regression from hanging the test suite
+        done = subprocess.run([sys.executable, "-m", "grader", command, *args], capture_output=True, text=True,
+                              env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "is a FIFO (named pipe), not a submission file" in done.stdout + done.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert sorted((r["student"], bool(r["errors"])) for r in results) == [("ann", False), ("bob", True)]
