@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterator, Mapping
 
-from .errors import ArgumentError, ExerciseError, ExerciseErrors, GraderError, ShapeError, did_you_mean
+from .errors import (ArgumentError, ExerciseError, ExerciseErrors, GraderError, ShapeError, did_you_mean,
+                     one_line)
 from .layers import FRAMEWORKS, LayerKind, lookup, snake_case
 from .limits import MAX_NUMBER, MAX_POINTS, MAX_RANGE_CHOICES
 from .shapes import Shape
@@ -151,7 +152,7 @@ def _build_variant(doc: LineDict, name: str, values: Mapping[str, Any], student:
             chosen = ", ".join(f"{k}={v}" for k, v in values.items())
             who = f"student {student}'s variant " if student is not None else ""
             for error in getattr(exc, "errors", [exc]):
-                error.message = f"with {who}{chosen}: {error.message}"
+                error.message = one_line(f"with {who}{chosen}: {error.message}")  # a choice may be any text
         raise
 
 

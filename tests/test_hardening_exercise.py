@@ -84,3 +84,9 @@ def test_a_fractional_max_size_still_works(tmp_path, capsys):
     assert main(["grade", str(EXERCISES / "cnn-8x8x3.yaml"), SAMPLE, "--out", str(tmp_path / "o"),
                  "--max-size", "0.001"]) == 0
     assert "over the limit of 0.001 MB" in capsys.readouterr().out
+
+
+def test_an_unknown_key_that_is_a_line_break_is_one_line():
+    with pytest.raises(ExerciseError) as caught:
+        load_exercise_text(BASE + '"\\n": 1\n', "x.yaml")
+    assert str(caught.value) == "x.yaml:25: unknown key '\\n'"

@@ -261,3 +261,14 @@ def test_check_and_grade_list_a_fifo_instead_of_hanging(tmp_path):
         assert "is a FIFO (named pipe), not a submission file" in done.stdout + done.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert sorted((r["student"], bool(r["errors"])) for r in results) == [("ann", False), ("bob", True)]
+
+
+def test_errors_quoting_line_breaks_stay_one_line():
+    from grader.errors import ExerciseError
+    error = ExerciseError("unknown key '\n'; respondents (0\r\n0, S1\u2028)", file="x\n.yaml", line=3)
+    assert str(error) == "x\\n.yaml:3: unknown key '\\n'; respondents (0\\r\\n0, S1\\u2028)"
+
+
+def test_a_form_in_an_lms_download_naming_respondents_with_line_breaks_is_one_line(tmp_path):
+    path = write(tmp_path, "doejane_12345_98765_lab.csv", 'student,conv1 params\n"0\n0",1\nS2,2\n')
+    refused(path, r"holds 2 respondents \(0\\n0, S2\); it is not graded")
