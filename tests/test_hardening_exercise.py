@@ -90,3 +90,13 @@ def test_an_unknown_key_that_is_a_line_break_is_one_line():
     with pytest.raises(ExerciseError) as caught:
         load_exercise_text(BASE + '"\\n": 1\n', "x.yaml")
     assert str(caught.value) == "x.yaml:25: unknown key '\\n'"
+
+
+@pytest.mark.parametrize("wrapped", ["{type: 5}", "{type: [LSTM]}", "{type: {a: 1}}", "{units: 8}"])
+def test_a_wrapped_layer_whose_type_is_no_name_is_an_argument_error(wrapped):
+    text = BASE.replace("  - {type: Flatten, name: flatten}\n",
+                        f"  - {{type: Reshape, name: seq, target_shape: [1, 128]}}\n"
+                        f"  - {{type: Bidirectional, name: flatten, layer: {wrapped}}}\n")
+    with pytest.raises(ExerciseError, match=r"x\.yaml:15: layer 'flatten': argument 'layer' must be a layer mapping "
+                                            r"such as \{type: LSTM, units: 8\}$"):
+        load_exercise_text(text, "x.yaml")
