@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import threading
 
@@ -185,13 +186,28 @@ def test_a_workbook_with_one_far_cell_and_no_declared_size_is_refused():
     refused(HOSTILE / "far-cell.xlsx", r"the sheet has more than 20,000 rows of respondents")
 
 
-def test_a_workbook_within_the_limits_reads(tmp_path):
+def _make_hostile():
     import importlib.util
     spec = importlib.util.spec_from_file_location("make_hostile", HOSTILE / "make_hostile.py")
     make = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make)
+    return make
+
+
+def test_a_workbook_within_the_limits_reads(tmp_path):
+    make = _make_hostile()
     [answers] = read_path(write(tmp_path, "form.xlsx", make.workbook(make.FORM)), EXERCISE)
     assert (answers.identity.student, answers.get("conv1", "params").text) == ("ann@example.com", "1792")
+
+
+def test_one_wide_row_counts_for_every_row_it_pads(tmp_path):
+    """Rows are padded to the widest: one row of 2,000 cells and 600 short ones are 1.2 million cells."""
+    make = _make_hostile()
+    data = make.workbook([["student", "conv1 params"], ["s"] * 2000] + [["s", "1"]] * 600)
+    refused(write(tmp_path, "declared.xlsx", data), r"declares 602 rows of 2,000 columns; a form export has at most "
+                                                    r"1,000,000 cells$")
+    undeclared = make.edit_sheet(data, lambda xml: re.sub(r"<dimension [^>]*/>", "", xml))
+    refused(write(tmp_path, "undeclared.xlsx", undeclared), r"the sheet has more than 1,000,000 cells")
 
 
 @pytest.mark.parametrize("attempt", ["²", "9" * 5000])

@@ -121,13 +121,13 @@ def read_csv(text: str, shown: str, suffix: str = ".csv") -> list[list[str]]:
 
 class _Bounds:
     """Counts a sheet's rows, columns and cells as they are read, and refuses the sheet as
-    soon as one goes over its limit (a million-row CSV is under the size limit, issue 9)."""
+    soon as one goes over its limit (a million-row CSV is under the size limit, issue 9).
+    Cells are counted as rows times the widest row: every row is padded to that width."""
 
     def __init__(self, shown: str):
         self.shown = shown
         self.rows = 0
-        self.cells = 0
-        self.width = 0  # the header's: forms pad every row to it
+        self.widest = 0
 
     def add(self, row: list | tuple, line: int | None = None) -> None:
         self.rows += 1
@@ -137,10 +137,8 @@ class _Bounds:
         if len(row) > MAX_FORM_COLUMNS:
             raise SubmissionError(f"row {self.rows} has {len(row):,} cells; a form export has at most "
                                   f"{MAX_FORM_COLUMNS:,} columns", file=self.shown, line=line)
-        if self.rows == 1:
-            self.width = len(row)
-        self.cells += max(len(row), self.width)
-        if self.cells > MAX_FORM_CELLS:
+        self.widest = max(self.widest, len(row))
+        if self.rows * self.widest > MAX_FORM_CELLS:
             raise SubmissionError(f"the sheet has more than {MAX_FORM_CELLS:,} cells (rows times columns); "
                                   "a form export is far smaller", file=self.shown, line=line)
 
