@@ -8,6 +8,7 @@ lists these numbers.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import replace
 from typing import Any
 
@@ -52,8 +53,6 @@ def open_for_reading(name: str) -> int:
 
 def not_regular(mode: int) -> str:
     """What a file of this ``st_mode`` is, for "is a FIFO, not a submission file"."""
-    import stat
-
     for test, what in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
                        (stat.S_ISDIR, "a directory")):
