@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .errors import ExerciseErrors, GraderError
+from .limits import MAX_SIZE_MB
 
 EXIT_OK, EXIT_BELOW_FULL, EXIT_USAGE = 0, 1, 2
 
@@ -126,8 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overrides", metavar="FILE",
                    help="the instructor's overrides (YAML: student, item, points or status, comment), applied "
                         "on every run and shown as adjusted by the instructor")
-    p.add_argument("--max-size", metavar="MB", type=float, default=20.0,
-                   help="largest submission read, in MB (default 20)")
+    p.add_argument("--max-size", metavar="MB", type=_megabytes, default=20.0,
+                   help=f"largest submission read, in MB (default 20, at most {MAX_SIZE_MB:,})")
 
     p = sub.add_parser("notebook", help="write the student's notebook for an exercise",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -234,6 +235,17 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _megabytes(text: str) -> float:
+    """A size in MB: a number above 0 and at most MAX_SIZE_MB (nan, inf and 0 are no size)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size in MB such as 20 or 0.5, got {text!r}") from None
+    if not 0 < value <= MAX_SIZE_MB:  # also false for nan
+        raise argparse.ArgumentTypeError(f"expected a size in MB above 0 and at most {MAX_SIZE_MB:,}, got {text!r}")
     return value
 
 

@@ -9,12 +9,33 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
+#: the longest message an error carries: one made from a submission's content (a table
+#: header, a sheet's part name) must not become a megabyte in a gradebook cell (issue 9)
+MAX_MESSAGE = 2_000
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` if it is at most ``limit`` characters, else its start and how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
+# what str.splitlines() breaks at; written as escapes, so an error is one line whatever it quotes
+_LINE_BREAKS = {ord(ch): repr(ch)[1:-1] for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks written as escapes (a key named ``'\\n'`` shows as ``'\\n'``)."""
+    return text.translate(_LINE_BREAKS)
+
 
 class GraderError(Exception):
     """Base class: an error with a location, printed as one line."""
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
                  layer: str | None = None):
+        message = one_line(clip(message, MAX_MESSAGE))
         super().__init__(message)
         self.message = message
         self.file = file
@@ -35,7 +56,8 @@ class GraderError(Exception):
     def __str__(self) -> str:
         place = ""
         if self.file:
-            place = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+            file = one_line(self.file)
+            place = f"{file}:{self.line}: " if self.line else f"{file}: "
         elif self.line:
             place = f"line {self.line}: "
         who = f"layer '{self.layer}': " if self.layer else ""

@@ -17,8 +17,10 @@ from fractions import Fraction
 from typing import Any, Iterator, Mapping
 
 from .engine import Layer, Solution, solve
-from .errors import ArgumentError, ExerciseError, ExerciseErrors, GraderError, ShapeError, did_you_mean
+from .errors import (ArgumentError, ExerciseError, ExerciseErrors, GraderError, ShapeError, did_you_mean,
+                     one_line)
 from .layers import FRAMEWORKS, LayerKind, lookup, snake_case
+from .limits import MAX_NUMBER, MAX_POINTS, MAX_RANGE_CHOICES
 from .shapes import Shape, fmt_shape
 from .yamlsource import LineDict, LineList, parse, read_text
 
@@ -155,7 +157,7 @@ def _build_variant(doc: LineDict, name: str, values: Mapping[str, Any], student:
             chosen = ", ".join(f"{k}={v}" for k, v in values.items())
             who = f"student {student}'s variant " if student is not None else ""
             for error in getattr(exc, "errors", [exc]):
-                error.message = f"with {who}{chosen}: {error.message}"
+                error.message = one_line(f"with {who}{chosen}: {error.message}")  # a choice may be any text
         raise
 
 
@@ -233,6 +235,7 @@ def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | No
         if not isinstance(value, str):
             err(f"'{key}' must be text, got a {_kind_of(value)}", doc.line_of(key))
 
+    _numbers(doc, err)
     inputs = _inputs(doc, err)
     layers = _layers(doc, framework, inputs, err)
     ask = _ask(doc, err)
@@ -255,6 +258,23 @@ def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | No
     return Exercise(id=ex_id, title=str(title), framework=framework, instructions=str(instructions),
                     inputs=inputs, layers=tuple(layers), ask=ask, grading=grading, solution=solution,
                     form_columns=form, path=name, variables=dict(values), student=student)
+
+
+def _numbers(doc: LineDict, err) -> None:
+    """Whole numbers over :data:`~grader.limits.MAX_NUMBER` anywhere in the file: no layer is
+    that large, and the counts they make overflow what answers and reports can hold (issue 9)."""
+    found = 0
+    stack: list[tuple[Any, int]] = [(doc, doc.line)]
+    while stack and found < 10:  # ten are enough to see the pattern
+        value, line = stack.pop()
+        if isinstance(value, LineDict):
+            stack.extend((item, value.line_of(key)) for key, item in reversed(value.items()))
+        elif isinstance(value, LineList):
+            stack.extend((item, value.line_of(i)) for i, item in reversed(list(enumerate(value))))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            shown = str(value) if abs(value) < 10 ** 30 else f"a number of {len(str(abs(value)))} digits"
+            err(f"{shown} is too large: numbers in an exercise are at most {MAX_NUMBER:,}", line)
+            found += 1
 
 
 def _shape(value: Any) -> Shape | None:
@@ -448,6 +468,10 @@ def _ask(doc: LineDict, err) -> dict[str, Fraction]:
         elif value == float("inf"):
             err(f"'ask.{key}' must be a finite number of points, got {_shown(value)}", raw.line_of(key))
             bad = True
+        elif value > MAX_POINTS:  # 1.0e+308 validated, then overflowed the class's scores
+            err(f"'ask.{key}' is {_shown(value)} points; a quantity is worth at most {MAX_POINTS:,} points",
+                raw.line_of(key))
+            bad = True
         elif value:
             # Fraction of the decimal text: 0.1 is exactly a tenth, totals never drift
             out[key] = Fraction(str(value))
@@ -528,7 +552,12 @@ def _variable_specs(doc: LineDict, name: str) -> dict[str, list[Any] | range]:
             if (isinstance(r, list) and len(r) in (2, 3) and all(isinstance(v, int) and not isinstance(v, bool)
                                                                 for v in r) and r[0] <= r[1]
                     and (len(r) == 2 or r[2] >= 1)):
-                specs[key] = range(r[0], r[1] + 1, r[2] if len(r) == 3 else 1)
+                step = r[2] if len(r) == 3 else 1
+                choices = (r[1] - r[0]) // step + 1
+                if choices > MAX_RANGE_CHOICES:  # range(1, 10**19) cannot even be counted (issue 9)
+                    raise ExerciseError(f"variable '{key}': the range has {choices:,} values; a variable has at "
+                                        f"most {MAX_RANGE_CHOICES:,}", file=name, line=line)
+                specs[key] = range(r[0], r[1] + 1, step)
             else:
                 raise ExerciseError(f"variable '{key}': range must be [low, high] or [low, high, step] "
                                     f"with whole numbers, low <= high; got {r!r}", file=name, line=line)

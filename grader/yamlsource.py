@@ -9,11 +9,14 @@ they are read.
 from __future__ import annotations
 
 import os
+import re
+import stat
 from typing import Any
 
 import yaml
 
 from .errors import ExerciseError
+from .limits import not_regular, open_for_reading
 
 MAX_BYTES = 1_000_000          # an exercise is a few kilobytes; a megabyte is already absurd
 MAX_NODES = 100_000            # after alias expansion
@@ -53,15 +56,17 @@ def read_text(path: str | os.PathLike, what: str = "exercise file", max_bytes: i
     """The file's text, or an ExerciseError naming the file and what is wrong."""
     name = os.fspath(path)
     try:
-        size = os.path.getsize(name)
-        if os.path.isdir(name):
-            raise ExerciseError(f"is a directory, not an {what}", file=name)
-        if not os.path.isfile(name):  # a FIFO or a device would block or never end
-            raise ExerciseError(f"is not a regular file, not an {what}", file=name)
-        if size > max_bytes:
-            raise ExerciseError(f"the file is {size / 1e6:.1f} MB; an {what} may be at most "
-                                f"{max_bytes / 1e6:g} MB", file=name)
-        with open(name, "rb") as fh:
+        fd = open_for_reading(name)  # a FIFO must not block the open (issue 9)
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                raise ExerciseError(f"is a directory, not an {what}", file=name)
+            if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+                raise ExerciseError(f"is {not_regular(info.st_mode)}, not an {what}; only regular files "
+                                    "are read", file=name)
+            if info.st_size > max_bytes:
+                raise ExerciseError(f"the file is {info.st_size / 1e6:.1f} MB; an {what} may be at most "
+                                    f"{max_bytes / 1e6:g} MB", file=name)
             data = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise ExerciseError(f"no such {what}", file=name) from None
@@ -69,6 +74,8 @@ def read_text(path: str | os.PathLike, what: str = "exercise file", max_bytes: i
         raise ExerciseError(f"is a directory, not an {what}", file=name) from None
     except OSError as exc:
         raise ExerciseError(f"cannot read the file: {exc.strerror}", file=name) from None
+    if len(data) > max_bytes:  # grew while we looked
+        raise ExerciseError(f"an {what} may be at most {max_bytes / 1e6:g} MB", file=name)
     for bom, encoding in _WIDE_BOMS:
         if data.startswith(bom):
             raise ExerciseError(f"the file is {encoding} text; save it as UTF-8", file=name)
@@ -126,6 +133,22 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+_DATE = re.compile(r"^\d{4}-\d\d?-\d\d?")  # what YAML takes for a date without a tag
+_SCALAR_KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
+                 "timestamp": "a valid date", "binary": "base64 data"}
+
+
+def _invalid_scalar(node: yaml.ScalarNode) -> str:
+    """Why a scalar cannot be read, saying what its tag (written or implied) asked for."""
+    text = node.value.strip()
+    kind = node.tag.rpartition(":")[2]
+    if kind == "int" and sum(ch.isdigit() for ch in text) > 4300:
+        return f"invalid value: a number of {len(text):,} characters; a whole number has at most 4,300 digits"
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    hint = "; put it in quotes if it is text" if kind == "timestamp" and _DATE.match(text) else ""
+    return f"invalid value: '{shown}' is not {_SCALAR_KINDS.get(kind, f'a valid !!{kind}')}{hint}"
+
+
 def _char(code: Any) -> str:
     if isinstance(code, int):
         return f"U+{code:04X}"
@@ -155,6 +178,10 @@ class _Builder:
             except yaml.YAMLError as exc:
                 raise self.error(node, f"invalid value: {_one_line(getattr(exc, 'problem', None) or exc)}"
                                  ) from None
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+                # PyYAML's constructors raise these for !!int "", !!bool maybe, 2024-02-30, and
+                # for whole numbers over Python's 4,300 digits (issue 9)
+                raise self.error(node, _invalid_scalar(node)) from None
         if node.tag not in _COLLECTION_TAGS:  # !!python/object/apply:os.system [ls]
             raise self.error(node, f"invalid value: could not determine a constructor for the tag '{node.tag}'")
         if len(self.path) >= MAX_DEPTH:

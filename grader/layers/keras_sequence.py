@@ -87,7 +87,7 @@ class GRU(Recurrent):
 
 def nested_layer(value: Any, name: str) -> tuple[LayerKind, dict[str, Any]]:
     """A wrapped layer given as a mapping, as in Keras' own config: ``{type: LSTM, units: 8}``."""
-    if not isinstance(value, Mapping) or "type" not in value:
+    if not isinstance(value, Mapping) or not isinstance(value.get("type"), str):  # {type: 5} too (issue 9)
         raise ArgumentError(name, f"argument '{name}' must be a layer mapping such as "
                                   "{type: LSTM, units: 8}")
     try:

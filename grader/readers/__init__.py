@@ -1,20 +1,25 @@
 """Reading submissions: notebooks, printed summaries, forms and answer files (SPEC section 2).
 
-``read_path`` is the one entry point: it checks the file (exists, is a file, not empty, not
-over the size limit, text where text is expected) and hands its bytes to the reader for its
-format. A notebook or answer file is one submission; a form export holds one per
-respondent. Nothing is executed and nothing is written next to the inputs. A file that
-cannot be read at all raises :class:`~grader.errors.SubmissionError` naming it.
+``read_path`` is the one entry point: it checks the file (exists, is a regular file, not
+empty, not over the size limit, text where text is expected) and hands its bytes to the
+reader for its format. A notebook or answer file is one submission; a form export holds one
+per respondent, unless the LMS names its file's student: a file in a Canvas or Moodle
+download or a Gradescope submission speaks for that student only (issue 9). Nothing is
+executed and nothing is written next to the inputs. A file that cannot be read at all
+raises :class:`~grader.errors.SubmissionError` naming it; what the readers say about a
+submission (notes, errors, names) is clipped to :mod:`grader.limits`.
 """
 from __future__ import annotations
 
 import codecs
 import os
 import stat
+from pathlib import PurePath
 
 from ..answers import Answers
-from ..errors import SubmissionError
+from ..errors import SubmissionError, clip
 from ..exercise import Exercise
+from ..limits import MAX_NAME, bounded, not_regular, open_for_reading
 from .surrogates import clean_text
 
 DEFAULT_MAX_BYTES = 20_000_000
@@ -50,34 +55,65 @@ def read_path(path: str | os.PathLike, exercise: Exercise, *, student: str | Non
     """
     name = os.fspath(path)
     shown = clean_text(display or name)  # names that are not UTF-8 cannot be written into reports
-    suffix = os.path.splitext(name)[1].lower()
+    suffix = suffix_of(name)
     if suffix not in SUFFIXES:
         hint = _SUFFIX_HINTS.get(suffix, f"a submission is {_KNOWN}")
         raise SubmissionError(f"cannot read '{suffix or 'no extension'}' files; {hint}", file=shown)
     data = read_bytes(name, shown, max_bytes)
+    from .identity import identify
     if suffix in FORM_SUFFIXES:
         from .forms import read_form  # readers are imported lazily: a batch needs only some of them
-        return _select(read_form(data, shown, exercise, suffix=suffix), student, shown)
+        from .identity import LMS_SOURCES, speaks_for
+        found = read_form(data, shown, exercise, suffix=suffix)
+        owner = identify(name, seen=seen)
+        if owner.source in LMS_SOURCES:  # a file in an LMS download speaks for one student only
+            found = [speaks_for(owner, found, shown)]
+        return [bounded(_noted(answers, name)) for answers in _select(found, student, shown)]
     _check_text(data, shown, "a notebook" if suffix in NOTEBOOK_SUFFIXES else "an answer file")
-    from .identity import identify
     identity = identify(name, student=student, seen=seen)
     if suffix in NOTEBOOK_SUFFIXES:
         from .notebook import read_notebook
-        return [read_notebook(data, shown, exercise, identity)]
-    from .answerfile import read_answer_file
-    return [read_answer_file(data, shown, exercise, identity, suffix=suffix)]
+        answers = read_notebook(data, shown, exercise, identity)
+    else:
+        from .answerfile import read_answer_file
+        answers = read_answer_file(data, shown, exercise, identity, suffix=suffix)
+    return [bounded(_noted(answers, name))]
+
+
+def _noted(answers: Answers, name: str) -> Answers:
+    """Say so when Gradescope's metadata is there but could not name the student."""
+    if answers.identity.source not in ("gradescope", "--student"):
+        from .identity import metadata_problem
+        problem = metadata_problem(name)
+        if problem:
+            answers.notes.append(problem)
+    return answers
+
+
+def suffix_of(name: str) -> str:
+    """The file's extension in lower case, as pathlib reads it (``..ipynb`` is a notebook),
+    and a name that is only an extension (``.ipynb``) is one too."""
+    base = PurePath(name).name
+    suffix = PurePath(name).suffix
+    if not suffix and base.startswith(".") and base.count(".") == 1:
+        suffix = base
+    return suffix.lower()
 
 
 def read_bytes(name: str, shown: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """The file's bytes; SubmissionError for a missing, empty, oversized or unreadable file."""
+    """The file's bytes; SubmissionError for a missing, empty, oversized or unreadable file,
+    and for anything but a regular file (a FIFO named ``x.ipynb`` must not hang the run)."""
     try:
         # an open, an fstat, the reads and a close: a class is read file after file, and
         # Python's open() adds an fstat, an isatty ioctl, a seek and a buffer of read()'s size
-        fd = os.open(name, os.O_RDONLY | _O_BINARY)
+        fd = open_for_reading(name)
         try:
             info = os.fstat(fd)
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError(name)
+            if not stat.S_ISREG(info.st_mode):
+                raise SubmissionError(f"is {not_regular(info.st_mode)}, not a submission file; only "
+                                      "regular files are read", file=shown)
             if info.st_size > max_bytes:
                 raise SubmissionError(f"the file is {info.st_size / 1e6:.1f} MB, over the limit of "
                                       f"{max_bytes / 1e6:g} MB (--max-size)", file=shown)
@@ -96,9 +132,6 @@ def read_bytes(name: str, shown: str, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
     if not data.strip():
         raise SubmissionError("the file is empty", file=shown)
     return data
-
-
-_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 def _read_up_to(fd: int, limit: int, expected: int) -> bytes:
@@ -133,6 +166,7 @@ def _select(answers: list[Answers], student: str | None, shown: str) -> list[Ans
     chosen = [a for a in answers if wanted in {(v or "").casefold() for v in
                                                 (a.identity.student, a.identity.email, a.identity.name)}]
     if not chosen:
-        listed = ", ".join(a.identity.student for a in answers[:10]) + (", ..." if len(answers) > 10 else "")
-        raise SubmissionError(f"no row for student '{student}' in this form (students: {listed})", file=shown)
+        listed = ", ".join(clip(a.identity.student, MAX_NAME) for a in answers[:10]) + (
+            ", ..." if len(answers) > 10 else "")
+        raise SubmissionError(f"no row for student '{clip(student, MAX_NAME)}' in this form (students: {listed})", file=shown)
     return chosen

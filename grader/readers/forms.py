@@ -319,4 +319,5 @@ def keep_last(answers: list[tuple[int, Answers, list[str]]], plan: _Plan) -> lis
 
 
 def _int(text: str) -> int:
-    return int(text) if text.strip().isdigit() else 0
+    text = text.strip()  # isdigit() is true of '²', which int() refuses; 4,300 digits are its limit
+    return int(text) if text.isdecimal() and len(text) <= 18 else 0

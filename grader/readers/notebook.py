@@ -17,6 +17,7 @@ from typing import Any
 from ..answers import Answers, Identity, Key, RawAnswer
 from ..errors import AnswerFormatError, SubmissionError
 from ..exercise import Exercise
+from ..limits import JSON_NUMBER_TOO_LONG, check_nbformat3
 from ..values import parse_count, parse_shape
 from . import markdown as md
 from . import written
@@ -63,6 +64,8 @@ def load_notebook(data: bytes, shown: str) -> dict:
         raise SubmissionError("is not a text file: a notebook (.ipynb) is JSON text", file=shown) from None
     except json.JSONDecodeError as exc:
         raise SubmissionError(_json_problem(exc), file=shown, line=exc.lineno) from None
+    except ValueError:  # a whole number over Python's 4,300 digits (issue 9)
+        raise SubmissionError(JSON_NUMBER_TOO_LONG, file=shown) from None
     except RecursionError:
         raise SubmissionError("the JSON is nested too deeply to be a notebook", file=shown) from None
     if may_hold_surrogates(data):
@@ -144,11 +147,9 @@ def _upgrade_v3(nb: dict, shown: str) -> list:
     from nbformat import from_dict
     from nbformat.v4.convert import upgrade_cell
 
-    worksheets = nb.get("worksheets")
-    if not isinstance(worksheets, list):
-        raise SubmissionError("is not a Jupyter notebook: 'worksheets' is not a list", file=shown)
+    check_nbformat3(nb, shown)  # bounds what nbformat's upgrade would build (issue 9)
     cells = []
-    for sheet in worksheets:
+    for sheet in nb["worksheets"]:
         for cell in sheet.get("cells", []) if isinstance(sheet, dict) else []:
             if not isinstance(cell, dict):
                 continue

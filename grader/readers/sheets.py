@@ -15,10 +15,12 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from itertools import islice
 
-from ..errors import SubmissionError
+from ..errors import SubmissionError, clip
+from ..limits import MAX_FORM_CELLS, MAX_FORM_COLUMNS, MAX_FORM_ROWS
 
 XLSX_MAX_UNPACKED = 200_000_000   # a workbook that inflates past this is a ZIP bomb, not a form
 DELIMITERS = (",", ";", "\t")
@@ -106,10 +108,39 @@ def read_csv(text: str, shown: str, suffix: str = ".csv") -> list[list[str]]:
     else:
         delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    bounds = _Bounds(shown)
+    rows = []
     try:
-        return [row for row in reader]
+        for row in reader:
+            bounds.add(row, reader.line_num)
+            rows.append(row)
     except csv.Error as exc:
         raise SubmissionError(f"cannot read the CSV ({exc})", file=shown, line=reader.line_num) from None
+    return rows
+
+
+class _Bounds:
+    """Counts a sheet's rows, columns and cells as they are read, and refuses the sheet as
+    soon as one goes over its limit (a million-row CSV is under the size limit, issue 9).
+    Cells are counted as rows times the widest row: every row is padded to that width."""
+
+    def __init__(self, shown: str):
+        self.shown = shown
+        self.rows = 0
+        self.widest = 0
+
+    def add(self, row: list | tuple, line: int | None = None) -> None:
+        self.rows += 1
+        if self.rows > MAX_FORM_ROWS + 1:
+            raise SubmissionError(f"the sheet has more than {MAX_FORM_ROWS:,} rows of respondents; a form export "
+                                  "holds one row per student", file=self.shown, line=line)
+        if len(row) > MAX_FORM_COLUMNS:
+            raise SubmissionError(f"row {self.rows} has {len(row):,} cells; a form export has at most "
+                                  f"{MAX_FORM_COLUMNS:,} columns", file=self.shown, line=line)
+        self.widest = max(self.widest, len(row))
+        if self.rows * self.widest > MAX_FORM_CELLS:
+            raise SubmissionError(f"the sheet has more than {MAX_FORM_CELLS:,} cells (rows times columns); "
+                                  "a form export is far smaller", file=self.shown, line=line)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -153,15 +184,47 @@ def read_xlsx(data: bytes, shown: str) -> Sheet:
             warnings.simplefilter("ignore")  # "no default style" and the like: nothing for a grader
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
-                sheet = book.worksheets[0]
-                rows = [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+                rows = _xlsx_rows(book.worksheets[0], shown)
             finally:
                 book.close()
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError,
-            SyntaxError) as exc:  # SyntaxError: xml.etree's ParseError on a damaged part
-        raise SubmissionError(f"cannot read the Excel workbook ({type(exc).__name__}: {exc})",
+            AttributeError, OverflowError, EOFError, NotImplementedError, RuntimeError, zlib.error,
+            SyntaxError) as exc:
+        # what openpyxl, zipfile and zlib raise on damaged parts: SyntaxError is xml.etree's
+        # ParseError, OverflowError a date serial past year 9999, NotImplementedError a ZIP
+        # compression method, RuntimeError an encrypted member
+        message = clip(" ".join(str(exc).split()), 200)  # part names come from the file
+        raise SubmissionError(f"cannot read the Excel workbook ({type(exc).__name__}: {message})",
                               file=shown) from None
     return Sheet(_pad(rows), "XLSX")
+
+
+def _xlsx_rows(sheet, shown: str) -> list[list[str]]:
+    """The sheet's rows as text, within the form limits. openpyxl fills every row out to the
+    sheet's declared size (``<dimension ref="A1:XFD1048576"/>``: 17 billion cells), so that
+    size is checked first and the rows are read within it."""
+    rows_declared, columns_declared = sheet.max_row, sheet.max_column
+    if rows_declared is not None and rows_declared > MAX_FORM_ROWS + 1:
+        raise SubmissionError(f"the sheet declares {rows_declared:,} rows; a form export has at most "
+                              f"{MAX_FORM_ROWS:,} rows of respondents", file=shown)
+    if columns_declared is not None and columns_declared > MAX_FORM_COLUMNS:
+        raise SubmissionError(f"the sheet declares {columns_declared:,} columns; a form export has at most "
+                              f"{MAX_FORM_COLUMNS:,}", file=shown)
+    if rows_declared is not None and columns_declared is not None and (
+            rows_declared * columns_declared > MAX_FORM_CELLS):
+        raise SubmissionError(f"the sheet declares {rows_declared:,} rows of {columns_declared:,} columns; a "
+                              f"form export has at most {MAX_FORM_CELLS:,} cells", file=shown)
+    bounds = _Bounds(shown)
+    rows = []
+    # an undeclared size: rows are read up to one past the limit (openpyxl stops there), and
+    # each row only as wide as its last cell
+    for row in sheet.iter_rows(values_only=True, max_row=rows_declared or MAX_FORM_ROWS + 2):
+        width = len(row)
+        while width and row[width - 1] in (None, ""):
+            width -= 1
+        bounds.add(row[:width])
+        rows.append([cell_text(value) for value in row[:width]])
+    return rows
 
 
 def _check_zip(data: bytes, shown: str) -> None:
@@ -229,7 +292,10 @@ def parse_times(texts: list[str]) -> list[dt.datetime | None]:
         stamp = parser(text) if text and text != "-" else None
         if stamp is not None and zone and zone[1]:
             offset = dt.timedelta(hours=int(zone[2]), minutes=int(zone[3] or 0))
-            stamp -= offset if zone[1] == "+" else -offset
+            try:
+                stamp -= offset if zone[1] == "+" else -offset
+            except OverflowError:  # 0001-01-01 00:00 GMT+5 is before the first representable time
+                stamp = None
         out.append(stamp)
     return out
 
@@ -237,9 +303,9 @@ def parse_times(texts: list[str]) -> list[dt.datetime | None]:
 def _iso(text: str) -> dt.datetime | None:
     try:
         stamp = dt.datetime.fromisoformat(text)
-    except ValueError:
+        return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+05:00 in UTC is before year 1
         return None
-    return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
 
 
 def _strptime(fmt: str):
