@@ -19,6 +19,7 @@ class Identity:
     name: str | None = None               # full name, when the LMS gives it
     email: str | None = None
     canvas_id: str | None = None          # Canvas user id (gradebook column ID)
+    canvas_attachment: str | None = None  # the id of the Canvas attachment the file was (for feedback uploads)
     moodle_participant: str | None = None  # Moodle per-assignment id ("Participant N")
     gradescope_id: str | None = None
     late: bool = False

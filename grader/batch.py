@@ -15,12 +15,14 @@ import os
 import re
 import sys
 import time
+import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
 
 from . import workers
+from .archives import is_archive, member_identity, members, open_archive, read_member_answers
 from .answers import Identity
 from .checking import ungradable
 from .discovery import check_output_folder, discover, display_name
@@ -31,6 +33,7 @@ from .gradebook import (FORMATS, GradebookOptions, canvas_rows, gradescope_resul
                         write_csv)
 from .grading import grade
 from .key import AnswerKey, answer_key
+from .lmsfeedback import canvas_entries, moodle_entries, write_feedback_zip
 from .outputs import REPORTS, OutputFolder, write_file
 from .overrides import Override, applying, apply, load_overrides, unused
 from .overview import ClassRun, overview_view
@@ -57,6 +60,7 @@ class Options:
     assignment_id: str | None = None
     graded_at: datetime | None = None      # Moodle's "Last modified (grade)"; default: newest input
     overrides: str | None = None           # the instructor's overrides file (grader.overrides)
+    feedback_zips: tuple[str, ...] = ()    # "canvas", "moodle": every report in one upload (grader.lmsfeedback)
 
 
 @dataclass
@@ -86,6 +90,7 @@ class Job(NamedTuple):
     number: int
     path: str
     display: str     # the submission's name in reports: relative to the folder it was found in
+    member: str = ""  # a member of the zip at ``path`` (an LMS download), read in memory
 
 
 class Graded(NamedTuple):
@@ -122,6 +127,7 @@ class Grader:
         self.overrides = overrides
         self.variants: dict[tuple, Variant] = {}
         self.seen: dict[str, dict | None] = {}  # Gradescope's metadata per folder: one look per folder
+        self.archives: dict[str, zipfile.ZipFile] = {}  # LMS download zips, opened once per worker
 
     def variant(self, student: str | None) -> Variant:
         key = self.file.variant_key(student)
@@ -133,9 +139,15 @@ class Grader:
     def grade_file(self, job: Job) -> list[Result]:
         """Every submission in one file (a form export holds many); never raises GraderError."""
         try:
-            found = read_path(job.path, self.base, max_bytes=self.max_bytes, display=job.display, seen=self.seen)
+            if job.member:
+                archive_shown = job.display[:-len(job.member) - 1]  # the zip, as the reports name it
+                found = read_member_answers(self.archive(job.path, archive_shown), archive_shown, job.member,
+                                            self.base, self.max_bytes)
+            else:
+                found = read_path(job.path, self.base, max_bytes=self.max_bytes, display=job.display, seen=self.seen)
         except GraderError as exc:
-            return [ungradable(self.base, job.display, _identity(job.path), exc)]
+            owner = member_identity(job.member, job.display) if job.member else _identity(job.path)
+            return [ungradable(self.base, job.display, owner, exc)]
         results = []
         for answers in found:
             try:
@@ -145,6 +157,11 @@ class Grader:
                 continue
             results.append(grade(variant.key, parse_answers(answers, variant.key)))
         return results
+
+    def archive(self, path: str, shown: str) -> zipfile.ZipFile:
+        if path not in self.archives:
+            self.archives[path] = open_archive(path, shown)
+        return self.archives[path]
 
     def run(self, batch: Sequence[Job]) -> list[list[Graded]]:
         return [self.run_one(job) for job in batch]
@@ -237,7 +254,10 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
                              if skipped else "") + "; a submission is a notebook, a form export or an answer file")
     outcome = Outcome(run=ClassRun(skipped=skipped))
     folders = [Path(root) for root in paths if os.path.isdir(root)]
-    jobs = [Job(n, str(p), display_name(p, folders)) for n, p in enumerate(files)]
+    jobs = expand_archives(files, folders, outcome.run)
+    if not jobs:
+        raise GraderError(f"no submission found in {', '.join(paths)}: "
+                          + "; ".join(f"{path}: {why}" for path, why in outcome.run.skipped[:3]))
     try:
         with OutputFolder(out) as folder:
             _run(exercise_path, exercise, jobs, files, options, overrides, folder, outcome, progress)
@@ -279,6 +299,31 @@ def _run(exercise_path: str, exercise: Exercise, jobs: list[Job], files: Sequenc
     outcome.records = supersede(outcome.records)
     _write_outputs(exercise, outcome, options, files, folder)
     folder.publish(outcome.run.written)
+
+
+def expand_archives(files: Sequence[Path], folders: Sequence[Path], run: ClassRun) -> list[Job]:
+    """One job per file, and one per member of each LMS download zip (listed in this process,
+    read in the workers); members that are no submission, and archives that cannot be opened,
+    are listed as skipped."""
+    jobs: list[Job] = []
+    for path in files:
+        display = display_name(path, folders)
+        if not is_archive(path.name):
+            jobs.append(Job(len(jobs), str(path), display))
+            continue
+        if display == str(path):  # a download named on the command line: its members by the zip's name
+            display = path.name
+        try:
+            with open_archive(str(path), display) as archive:
+                for member in members(archive, display):
+                    if member.problem:
+                        run.skipped.append((f"{display}/{member.name}", member.problem))
+                    else:
+                        jobs.append(Job(len(jobs), str(path), f"{display}/{member.name}", member.name))
+        except GraderError as exc:
+            run.skipped.append((display, exc.message))
+            run.warnings.append(f"{display}: {exc.message}")
+    return jobs
 
 
 def _lost(exercise: Exercise, job: Job, reason: str, folder: OutputFolder) -> Graded:
@@ -348,6 +393,12 @@ def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, files
         name = "gradebook.csv" if fmt == "csv" else f"gradebook-{fmt}.csv"
         with folder.stream(name) as fh:
             write_csv(fh, rows)
+        run.written.append(name)
+        run.warnings += [f"{name}: left out {item}" for item in left_out]
+    for lms in options.feedback_zips:
+        entries, left_out = canvas_entries(records) if lms == "canvas" else moodle_entries(records)
+        name = f"feedback-{lms}.zip"
+        write_feedback_zip(folder.staging / name, entries, folder.staging)
         run.written.append(name)
         run.warnings += [f"{name}: left out {item}" for item in left_out]
     if options.gradescope:

@@ -15,7 +15,8 @@ from .feedback import result_json
 from .grading import grade
 from .key import answer_key
 from .parsing import parse_answers
-from .readers import FORM_SUFFIXES, read_path
+from .archives import is_archive, members, open_archive, read_member_answers
+from .readers import DEFAULT_MAX_BYTES, FORM_SUFFIXES, read_path
 from .readers.identity import identify
 from .report import Templates, render_cell, render_report, render_summary
 from .result import Result
@@ -74,7 +75,11 @@ def check(exercise_path: str | os.PathLike, submission_path: str | os.PathLike, 
     # bad invocation (exit 2), not an unreadable submission
     is_form = Path(name).suffix.lower() in FORM_SUFFIXES
     try:
-        found = read_path(name, exercise, student=None if is_form else student)
+        if is_archive(name):  # an LMS download: every member read in memory, one student picked
+            found = _archive_answers(name, exercise)
+            is_form = True
+        else:
+            found = read_path(name, exercise, student=None if is_form else student)
         if not found:
             raise GraderError("no answers found in the file", file=name)
     except GraderError as exc:
@@ -86,6 +91,19 @@ def check(exercise_path: str | os.PathLike, submission_path: str | os.PathLike, 
         result = grade(key, parse_answers(answers, key))
     values = {f.name: getattr(result, f.name) for f in fields(Result) if f.init}
     return CheckedResult(**values, spec=exercise, templates=templates)
+
+
+def _archive_answers(name: str, exercise: Exercise) -> list[Answers]:
+    shown = Path(name).name
+    found: list[Answers] = []
+    with open_archive(name, shown) as archive:
+        for member in members(archive, shown):
+            if not member.problem:
+                try:
+                    found += read_member_answers(archive, shown, member.name, exercise, DEFAULT_MAX_BYTES)
+                except GraderError:
+                    continue  # check picks one student: the others' unreadable files are not its business
+    return found
 
 
 def ungradable(exercise: Exercise, submission: str, identity: Identity, error: Exception | str) -> Result:

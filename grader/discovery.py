@@ -50,10 +50,10 @@ class Found:
                 self.skipped.add((str(path), "a symbolic link to a file outside the folders given: not read"))
                 return
             if name.startswith("."):
-                if path.suffix.lower() in SUFFIXES or name.lower().endswith(SUFFIXES):
+                if path.suffix.lower() in SUFFIXES or name.lower().endswith(SUFFIXES + (".zip",)):
                     self.skipped.add((str(path), "a hidden file: not read (rename it without the leading dot)"))
                 return
-            if path.suffix.lower() not in SUFFIXES:
+            if path.suffix.lower() not in SUFFIXES and path.suffix.lower() != ".zip":  # an LMS download zip
                 self.skipped.add((str(path), f"not a submission ({path.suffix or 'no extension'} file)"))
                 return
         self.files.setdefault(str(path), path)

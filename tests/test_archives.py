@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from grader import archives
-from grader.archives import read_archive
+from grader.archives import inner_members, members, open_archive, read_member
 from grader.errors import SubmissionError
 
 
@@ -20,7 +20,23 @@ def _zip(path, members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED):
 
 
 def _read(path, limit=20_000_000):
-    return [(m.name, m.data, m.problem) for m in read_archive(str(path), "download.zip", limit)]
+    """Each member as a class run meets it: listed, then read (or why not)."""
+    out = []
+    with open_archive(str(path), "download.zip") as archive:
+        for member in members(archive, "download.zip"):
+            if member.problem:
+                out.append((member.name, None, member.problem))
+                continue
+            try:
+                data = read_member(archive, member.name, member.name, limit)
+            except SubmissionError as exc:
+                out.append((member.name, None, exc.message))
+                continue
+            if member.name.endswith(".zip"):
+                out += [(f"{member.name}/{m.name}", m.data, m.problem) for m in inner_members(data, member.name, limit)]
+            else:
+                out.append((member.name, data, ""))
+    return out
 
 
 def test_flat_canvas_and_foldered_moodle_members_are_read_with_their_names(tmp_path):
@@ -30,10 +46,11 @@ def test_flat_canvas_and_foldered_moodle_members_are_read_with_their_names(tmp_p
         "Jane Doe_1234567_assignsubmission_file_/hw.ipynb": b"{}",
         "__MACOSX/._doejane_12345_98765_hw.ipynb": b"junk",
         "Jane Doe_1234567_assignsubmission_file/.ipynb_checkpoints/hw-checkpoint.ipynb": b"{}",
-        ".DS_Store": b"junk", "folder/": b""})
+        ".DS_Store": b"junk", "folder/": b"", "doejane_12345_98766_README.md": b"# notes"})
     assert _read(path) == [("doejane_12345_98765_hw.ipynb", b"{}", ""),
                            ("Jane Doe_1234567_assignsubmission_file/hw.ipynb", b"{}", ""),
-                           ("Jane Doe_1234567_assignsubmission_file_/hw.ipynb", b"{}", "")]
+                           ("Jane Doe_1234567_assignsubmission_file_/hw.ipynb", b"{}", ""),
+                           ("doejane_12345_98766_README.md", None, "not a submission (.md file)")]
 
 
 def test_a_students_own_zip_one_level_down_is_opened_in_memory(tmp_path):
@@ -66,6 +83,13 @@ def test_a_corrupt_or_fake_archive_is_one_clear_error(tmp_path):
     (tmp_path / "g.zip").write_bytes(bytes(data))
     [(name, content, problem)] = _read(good)
     assert content is None and "cannot be read from the archive" in problem
+    # a member whose header lies about its size is cut at the limit, whatever it says
+    with zipfile.ZipFile(tmp_path / "l.zip", "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a_1_2_hw.ipynb", b"y" * 5000)
+    with open_archive(str(tmp_path / "l.zip"), "l.zip") as archive:
+        archive.getinfo("a_1_2_hw.ipynb").file_size = 10  # what a forged header would say
+        with pytest.raises(SubmissionError, match="cannot be read|more than its header says"):
+            read_member(archive, "a_1_2_hw.ipynb", "l.zip", 1000)
 
 
 def test_too_many_members_is_refused(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import os
 import stat
 from pathlib import PurePath
 
-from ..answers import Answers
+from ..answers import Answers, Identity
 from ..errors import SubmissionError, clip
 from ..exercise import Exercise
 from ..limits import MAX_NAME, bounded, not_regular, open_for_reading
@@ -37,7 +37,7 @@ _SUFFIX_HINTS = {
     ".txt": "plain text is not read; paste the model summary into a notebook, or write an answer file",
     ".html": "web pages are not read; hand in the notebook itself",
     ".pdf": "PDF files are not read; hand in the notebook itself",
-    ".zip": "archives are not opened; unpack them and grade the files inside",
+    ".zip": "a zip inside a zip is not opened; hand in the notebook itself",
 }
 _MAGIC = ((b"PK\x03\x04", "a ZIP archive (an Office document?)"), (b"%PDF", "a PDF document"),
           (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"\x7fELF", "a program"),
@@ -53,31 +53,48 @@ def read_path(path: str | os.PathLike, exercise: Exercise, *, student: str | Non
     export it selects that student's row. ``seen``: a run's record of the folders already
     looked at for Gradescope's metadata (see :func:`.identity.find_gradescope_metadata`).
     """
+    from .identity import identify
+
     name = os.fspath(path)
     shown = clean_text(display or name)  # names that are not UTF-8 cannot be written into reports
+    _check_suffix(name, shown)
+    data = read_bytes(name, shown, max_bytes)
+    found = read_data(data, name, shown, exercise, identify(name, student=student, seen=seen), student=student)
+    return [_noted(answers, name) for answers in found]
+
+
+def read_data(data: bytes, name: str, shown: str, exercise: Exercise, owner: Identity, *,
+              student: str | None = None) -> list[Answers]:
+    """All submissions in the bytes of a file called ``name`` (a file, or a member of an LMS
+    download zip read in memory), handed in by ``owner`` (from the file name, the LMS or
+    ``--student``)."""
+    from .identity import LMS_SOURCES, speaks_for
+
+    suffix = _check_suffix(name, shown)
+    if not data.strip():
+        raise SubmissionError("the file is empty", file=shown)
+    if suffix in FORM_SUFFIXES:
+        from .forms import read_form  # readers are imported lazily: a batch needs only some of them
+        found = read_form(data, shown, exercise, suffix=suffix)
+        if owner.source in LMS_SOURCES:  # a file in an LMS download speaks for one student only
+            found = [speaks_for(owner, found, shown)]
+        return [bounded(answers) for answers in _select(found, student, shown)]
+    _check_text(data, shown, "a notebook" if suffix in NOTEBOOK_SUFFIXES else "an answer file")
+    if suffix in NOTEBOOK_SUFFIXES:
+        from .notebook import read_notebook
+        answers = read_notebook(data, shown, exercise, owner)
+    else:
+        from .answerfile import read_answer_file
+        answers = read_answer_file(data, shown, exercise, owner, suffix=suffix)
+    return [bounded(answers)]
+
+
+def _check_suffix(name: str, shown: str) -> str:
     suffix = suffix_of(name)
     if suffix not in SUFFIXES:
         hint = _SUFFIX_HINTS.get(suffix, f"a submission is {_KNOWN}")
         raise SubmissionError(f"cannot read '{suffix or 'no extension'}' files; {hint}", file=shown)
-    data = read_bytes(name, shown, max_bytes)
-    from .identity import identify
-    if suffix in FORM_SUFFIXES:
-        from .forms import read_form  # readers are imported lazily: a batch needs only some of them
-        from .identity import LMS_SOURCES, speaks_for
-        found = read_form(data, shown, exercise, suffix=suffix)
-        owner = identify(name, seen=seen)
-        if owner.source in LMS_SOURCES:  # a file in an LMS download speaks for one student only
-            found = [speaks_for(owner, found, shown)]
-        return [bounded(_noted(answers, name)) for answers in _select(found, student, shown)]
-    _check_text(data, shown, "a notebook" if suffix in NOTEBOOK_SUFFIXES else "an answer file")
-    identity = identify(name, student=student, seen=seen)
-    if suffix in NOTEBOOK_SUFFIXES:
-        from .notebook import read_notebook
-        answers = read_notebook(data, shown, exercise, identity)
-    else:
-        from .answerfile import read_answer_file
-        answers = read_answer_file(data, shown, exercise, identity, suffix=suffix)
-    return [bounded(_noted(answers, name))]
+    return suffix
 
 
 def _noted(answers: Answers, name: str) -> Answers:

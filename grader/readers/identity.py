@@ -85,8 +85,8 @@ def from_lms_name(path: str | os.PathLike) -> Identity | None:
     # Canvas puts its prefix before the student's own file name, which may hold anything, even
     # "_1234567_assignsubmission_file_": that is Moodle's only where it follows the prefix's ids
     if canvas and not (canvas["attachment"] and base.startswith(_ASSIGNSUBMISSION, canvas.end("attachment"))):
-        return Identity(student=canvas["sortable"], canvas_id=canvas["user"], late=bool(canvas["late"]),
-                        source="canvas")
+        return Identity(student=canvas["sortable"], canvas_id=canvas["user"], canvas_attachment=canvas["attachment"],
+                        late=bool(canvas["late"]), source="canvas")
     match = _MOODLE_FLAT.match(base)
     if match:
         return _moodle(match)
