@@ -17,11 +17,12 @@ from fractions import Fraction
 from typing import Any, Iterator, Mapping
 
 from .engine import Layer, Solution, solve
-from .errors import (ArgumentError, ExerciseError, ExerciseErrors, GraderError, ShapeError, did_you_mean,
-                     one_line)
+from .errors import (AnswerFormatError, ArgumentError, ExerciseError, ExerciseErrors, GraderError, ShapeError,
+                     did_you_mean, one_line)
 from .layers import FRAMEWORKS, LayerKind, lookup, snake_case
 from .limits import MAX_NUMBER, MAX_POINTS, MAX_RANGE_CHOICES
 from .shapes import Shape, fmt_shape
+from .values import evaluate
 from .yamlsource import LineDict, LineList, parse, read_text
 
 TOP_KEYS = ("id", "title", "framework", "instructions", "input_shape", "inputs", "layers", "ask",
@@ -225,10 +226,13 @@ def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | No
             doc.line_of("id"))
         ex_id = str(ex_id)
     framework = doc.get("framework", "keras")
-    if framework not in FRAMEWORKS:
-        err(f"'framework' must be keras or pytorch, got {framework!r}"
-            f"{did_you_mean(str(framework), FRAMEWORKS)}", doc.line_of("framework"))
-        framework = "keras"
+    framework_ok = framework in FRAMEWORKS
+    if not framework_ok:
+        lowered = str(framework).lower()
+        hint = f" (write it in lowercase: {lowered})" if lowered in FRAMEWORKS else \
+            did_you_mean(str(framework), FRAMEWORKS)
+        err(f"'framework' must be keras or pytorch, got {framework!r}{hint}", doc.line_of("framework"))
+        framework = lowered if lowered in FRAMEWORKS else "keras"
     title = doc.get("title", ex_id)
     instructions = doc.get("instructions", "")
     for key, value in (("title", title), ("instructions", instructions)):
@@ -237,7 +241,8 @@ def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | No
 
     _numbers(doc, err)
     inputs = _inputs(doc, err)
-    layers = _layers(doc, framework, inputs, err)
+    # with the framework wrong, every layer would be an error of its own: the one error says it
+    layers = _layers(doc, framework, inputs, err if framework_ok else (lambda *a, **k: None))
     ask = _ask(doc, err)
     grading = _grading(doc, err)
     form = _form(doc, err)
@@ -247,7 +252,8 @@ def build(doc: LineDict, name: str, values: Mapping[str, Any], student: str | No
     try:
         solution = solve(framework, inputs, layers, file=name)
     except ShapeError as exc:  # an impossible architecture makes the exercise file invalid
-        raise ExerciseError(exc.message, file=exc.file or name, line=exc.line, layer=exc.layer) from None
+        raise ExerciseError(exc.message + _layout_hint(framework, inputs), file=exc.file or name, line=exc.line,
+                            layer=exc.layer) from None
     unknown = next((s for s in solution.layers if s.macs is None), None) if "macs" in ask else None
     if unknown is not None:  # MACs of one pass depend on the length: no single right answer
         raise ExerciseError("'ask: macs' needs every layer's MACs, and this layer's depend on a size that is not "
@@ -275,6 +281,36 @@ def _numbers(doc: LineDict, err) -> None:
             shown = str(value) if abs(value) < 10 ** 30 else f"a number of {len(str(abs(value)))} digits"
             err(f"{shown} is too large: numbers in an exercise are at most {MAX_NUMBER:,}", line)
             found += 1
+
+
+def _layout_hint(framework: str, inputs: Mapping[str, Shape]) -> str:
+    """A PyTorch input written channels last, as Keras writes it (``[32, 32, 3]``)."""
+    for shape in inputs.values():
+        if (framework == "pytorch" and len(shape) in (3, 4) and shape[-1] is not None and shape[-1] <= 4
+                and shape[0] is not None and shape[0] > 4):
+            turned = [shape[-1], *shape[:-1]]
+            return (f"; the input shape {list(shape)} looks channels last, and PyTorch wants channels first "
+                    f"(C, H, W): {turned}?")
+    return ""
+
+
+def _numeric(value: Any) -> Any:
+    """Exact integer arithmetic in a numeric argument, as people write it (``in_features:
+    16*16*16``): the whole number it is, else the value as written (the argument's own check
+    then says what it expected)."""
+    if isinstance(value, list):
+        return [_numeric(v) for v in value]
+    if isinstance(value, str) and _ARITHMETIC.fullmatch(value) and any(op in value for op in "+-*/"):
+        try:
+            result = evaluate(value)
+        except AnswerFormatError:
+            return value
+        if result.denominator == 1:
+            return int(result)
+    return value
+
+
+_ARITHMETIC = re.compile(r"[\d\s+\-*/()]+")
 
 
 def _shape(value: Any) -> Shape | None:
@@ -383,12 +419,12 @@ def _layers(doc: LineDict, framework: str, inputs: dict[str, Shape], err) -> lis
             previous = name
             continue
         layer_inputs = _layer_inputs(raw, previous, kind, known, named, inputs, name, err)
-        args = {k: v for k, v in raw.items() if k not in ("type", "name", "inputs")}
+        args = {k: _numeric(v) for k, v in raw.items() if k not in ("type", "name", "inputs")}
         bad = False
         for key in args:
             if key not in kind.args and key not in kind.ignored:
-                err(f"unknown argument '{key}'{did_you_mean(str(key), kind.known_args())}",
-                    raw.line_of(key), name)
+                hint = _other_framework(framework, str(key), kind) or did_you_mean(str(key), kind.known_args())
+                err(f"unknown argument '{key}'{hint}", raw.line_of(key), name)
                 bad = True
         params: dict[str, Any] = {}
         if not bad:
@@ -404,6 +440,23 @@ def _layers(doc: LineDict, framework: str, inputs: dict[str, Shape], err) -> lis
         out.append(Layer(name=name, type=kind.type, kind=kind, params=params, inputs=layer_inputs,
                          line=line, args=dict(args)))
     return out
+
+
+# The same argument under the other framework's name: Keras on the left, PyTorch on the right
+_ARGUMENT_TWINS = (("filters", "out_channels"), ("units", "out_features"), ("strides", "stride"),
+                   ("dilation_rate", "dilation"), ("use_bias", "bias"), ("pool_size", "kernel_size"),
+                   ("rate", "p"), ("input_dim", "num_embeddings"), ("output_dim", "embedding_dim"),
+                   ("epsilon", "eps"), ("num_heads", "num_heads"), ("target_shape", "unflattened_size"))
+
+
+def _other_framework(framework: str, key: str, kind: LayerKind) -> str:
+    """`` (did you mean out_channels? 'filters' is Keras's name)`` for an argument of the other framework."""
+    for keras_name, torch_name in _ARGUMENT_TWINS:
+        theirs, ours = (keras_name, torch_name) if framework == "pytorch" else (torch_name, keras_name)
+        if key == theirs and (ours in kind.args or ours in kind.ignored):
+            other = "Keras" if framework == "pytorch" else "PyTorch"
+            return f" (did you mean '{ours}'? '{key}' is {other}'s name; this exercise's framework is {framework})"
+    return ""
 
 
 def _layer_inputs(raw: LineDict, previous: str | None, kind: LayerKind, known: dict[str, int],
@@ -448,6 +501,11 @@ def _layer_inputs(raw: LineDict, previous: str | None, kind: LayerKind, known: d
     return tuple(names)
 
 
+_ASK_ALIASES = {"total": "total_params", "totals": "total_params", "parameters": "params", "param": "params",
+                "shape": "output_shape", "shapes": "output_shape", "output": "output_shape",
+                "total_parameters": "total_params", "trainable": "trainable_params", "mac": "macs"}
+
+
 def _ask(doc: LineDict, err) -> dict[str, Fraction]:
     raw = doc.get("ask")
     if raw is None:
@@ -460,7 +518,10 @@ def _ask(doc: LineDict, err) -> dict[str, Fraction]:
     bad = False
     for key, value in raw.items():
         if key not in QUANTITIES:
-            err(f"unknown quantity '{key}' in 'ask'{did_you_mean(str(key), QUANTITIES)}", raw.line_of(key))
+            hint = (f" (did you mean '{_ASK_ALIASES[key]}'?)" if key in _ASK_ALIASES
+                    else did_you_mean(str(key), QUANTITIES))
+            err(f"unknown quantity '{key}' in 'ask'{hint}; the quantities are {', '.join(QUANTITIES)}",
+                raw.line_of(key))
             bad = True
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
             err(f"'ask.{key}' must be a number of points >= 0, got {_shown(value)}", raw.line_of(key))

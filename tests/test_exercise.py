@@ -121,7 +121,26 @@ ERRORS = [
     (ex("layers:\n  - {type: Dens, units: 3}\n"),
      r"^exercises/cnn\.yaml:4: layer 'dens': unknown layer type 'Dens' for keras \(did you mean 'Dense'\?\)$"),
     (ex("layers:\n  - {type: Flatten}\nask: {output_shape: 1, param: 1}\n"),
-     r"^exercises/cnn\.yaml:5: unknown quantity 'param' in 'ask' \(did you mean 'params'\?\)$"),
+     r"^exercises/cnn\.yaml:5: unknown quantity 'param' in 'ask' \(did you mean 'params'\?\); the quantities are "
+     r"output_shape, params, trainable_params, non_trainable_params, macs, total_params, total_trainable_params, "
+     r"total_non_trainable_params$"),
+    # what helps the first time (issue 10, item 12)
+    (ex("layers:\n  - {type: Flatten}\nask: {total: 2}\n"),
+     r"^exercises/cnn\.yaml:5: unknown quantity 'total' in 'ask' \(did you mean 'total_params'\?\); the quantities "),
+    ("id: bad\nframework: pytorch\ninput_shape: [3, 8, 8]\nlayers:\n  - {type: Conv2d, filters: 16, kernel_size: 3}\n",
+     r"^exercises/cnn\.yaml:5: layer 'conv2d': unknown argument 'filters' \(did you mean 'out_channels'\? 'filters' "
+     r"is Keras's name; this exercise's framework is pytorch\)$"),
+    ("id: bad\ninput_shape: [8]\nlayers:\n  - {type: Dense, out_features: 16}\n",
+     r"^exercises/cnn\.yaml:4: layer 'dense': unknown argument 'out_features' \(did you mean 'units'\? 'out_features' "
+     r"is PyTorch's name; this exercise's framework is keras\)$"),
+    ("id: bad\nframework: pytorch\ninput_shape: [32, 32, 3]\nlayers:\n"
+     "  - {type: Conv2d, in_channels: 3, out_channels: 16, kernel_size: 3}\n",
+     r"^exercises/cnn\.yaml:5: layer 'conv2d': in_channels=3, but the incoming number of channels is 32 .*; the input "
+     r"shape \[32, 32, 3\] looks channels last, and PyTorch wants channels first \(C, H, W\): \[3, 32, 32\]\?$"),
+    ("id: bad\nframework: PyTorch\ninput_shape: [3, 8, 8]\nlayers:\n  - {type: Conv2d, out_channels: 16, "
+     "kernel_size: 3}\n  - {type: Linear, out_features: 3}\n",  # one error, not one per layer
+     r"^exercises/cnn\.yaml:2: 'framework' must be keras or pytorch, got 'PyTorch' \(write it in lowercase: "
+     r"pytorch\)$"),
     (ex("layers:\n  - {type: Flatten}\ngrading: {reveal: answer}\n"),
      r"^exercises/cnn\.yaml:5: 'grading.reveal' must be answers, correctness or nothing, got 'answer' "
      r"\(did you mean 'answers'\?\)$"),
@@ -309,6 +328,21 @@ def test_validate_samples_when_there_are_too_many_variants_and_keeps_the_extreme
                     "input_shape: [4, $a]\nlayers: [{type: Conv1D, filters: 2, kernel_size: 5}]\n")
     with pytest.raises(ExerciseError, match=r"with a=1, b=1: the window \(size 5\) is larger than the input \(4\)"):
         validate_exercise(path)
+
+
+@pytest.mark.parametrize("written, value", [("16*16*16", 4096), ("(3 * 3 + 1) * 4", 40), ("64/2", 32),
+                                            ("[2*2, 3]", (4, 3))])
+def test_exact_integer_arithmetic_in_numeric_arguments(written, value):
+    text = (f"id: arith\nframework: pytorch\ninput_shape: [{4096 if value == 4096 else 8}]\nlayers:\n"
+            f"  - {{type: Linear, in_features: {written}, out_features: 10}}\n") if not isinstance(value, tuple) else \
+        (f"id: arith\nframework: pytorch\ninput_shape: [1, 8, 8]\nlayers:\n"
+         f"  - {{type: Conv2d, out_channels: 2, kernel_size: {written}}}\n")
+    if not isinstance(value, tuple) and value != 4096:
+        text = text.replace("input_shape: [8]", f"input_shape: [{value}]")
+    layer = load_exercise_text(text, "arith.yaml").layers[0]
+    assert layer.params["in_features" if not isinstance(value, tuple) else "kernel_size"] == value
+    with pytest.raises(ExerciseError, match=r"must be a positive integer.*, got .16/3."):
+        load_exercise_text(text.replace(written, "16/3"), "arith.yaml")
 
 
 def test_a_student_variant_error_names_the_student_and_the_variant():
