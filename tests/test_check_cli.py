@@ -240,3 +240,14 @@ def test_a_layer_named_total_grades_like_any_other_through_check_and_grade(tmp_p
     assert main(["grade", str(exercise), str(answers), "--out", str(out)]) == 0
     [entry] = json.loads((out / "results.json").read_text())
     assert entry["score"] == 7.0 and "internal error" not in json.dumps(entry)
+
+
+def test_the_result_of_grader_check_shows_itself_briefly_at_a_prompt_and_as_the_report_in_jupyter():
+    import grader
+
+    result = grader.check(EXERCISE, f"{SAMPLES}/{GOLDEN_SAMPLES['garciamaria']}")
+    text = repr(result)
+    assert text == result.summary() and len(text) < 3000 and "Fraction" not in text
+    assert "Score: 12 / 16 (75%)" in text
+    assert result._repr_html_().lstrip().startswith("<style>")
+    assert float(result.score) == 12.0 and not result.full_marks and result.gradable
