@@ -114,14 +114,18 @@ class Statement:
 def statements(text: str, lookup: LayerLookup) -> list[Statement]:
     """Every line of ``text`` that gives a layer's answers (in order)."""
     found: list[Statement] = []
+    if not _DIGIT.search(text):
+        return found  # every answer holds a number
     heading: tuple[str, bool] | None = None
     fenced = False
     for number, raw in _sentences(text):
-        if raw.lstrip().startswith(("```", "~~~")):
+        start = raw.lstrip()[:3]
+        if start.startswith(("```", "~~~")):
             fenced = not fenced  # code shown in Markdown is the teacher's or the model's, not answers
             continue
-        if fenced or not raw.strip() or _CODE.search(raw):
-            continue
+        if fenced or not start or not (_DIGIT.search(raw) or start[0] == "#" or start[:2] == "**") \
+                or _CODE.search(raw):
+            continue  # a line without a number gives no answer; only a heading labels the lines below
         line = _EMPHASIS.sub("", raw).strip()
         head = _HEADING.match(raw.strip())
         if head:

@@ -79,7 +79,8 @@ def assign_rows(exercise: Exercise, rows: list[Row], *, by_name: bool = True) ->
         notes.append(f"row '{row.label}' matches no layer of the exercise and was not graded")
     asked = exercise.ask
     for name, row in matched.items():
-        for quantity, cell in _settled(row.cells, asked).items():
+        cells = _settled(row.cells, asked) if "trainable_params" in row.cells else row.cells
+        for quantity, cell in cells.items():
             values[(name, quantity)] = cell
     _settle_totals(values, asked)
     missing = [layer.name for layer in exercise.layers if layer.name not in matched]
@@ -90,7 +91,12 @@ def assign_rows(exercise: Exercise, rows: list[Row], *, by_name: bool = True) ->
 
 def _other_exercise(remaining: list[Row], matched: dict[str, Row], pairs: dict[str, Row]) -> bool:
     """Rows named their own way, two or more, and none of those names is a layer's (issue 11)."""
-    if len(remaining) < 2 or sum(map(_own_name, remaining)) < 2:
+    own = 0
+    for row in remaining:  # two are enough to tell
+        own += _own_name(row)
+        if own == 2:
+            break
+    else:
         return False
     return not any(_own_name(row) for name, row in matched.items() if name not in pairs)
 
