@@ -204,6 +204,10 @@ def _labelled(line: str, lookup: LayerLookup) -> tuple[str, bool, str] | None:
         if _VALUE_START.match(after) and not _WORDY.search(after) and (default_type(label) is not None or is_type_word(label)
                                           or lookup.find(label) is not None or total_of(label)):
             return label, lookup.find(label) is not None, after
+    if lookup.ascii:  # a sentence names a layer: a test cheaper than the pattern (ASCII folds simply)
+        low = body.casefold()
+        if not any(name.casefold() in low for name in lookup.names):
+            return None
     name = _name_in(_QUANTITY_PHRASE.sub(" ", body), lookup, start_only=False)
     if name and "?" not in body and not _EXAMPLE.search(body):
         cells = line_cells(body)

@@ -108,7 +108,7 @@ _LEADING_INDEX = re.compile(r"^\d+[.):]?\s+(?=\S)")
 def find_tables(text: str) -> list[Table]:
     """Every table in a Markdown text whose header could name answer columns (HTML
     ``<table>`` elements too: Markdown cells may hold them, pandas displays them)."""
-    if "<table" in text.lower():
+    if "<" in text and "<table" in text.lower():
         return html_tables(text)
     lines = text.split("\n")
     tables: list[Table] = []

@@ -410,17 +410,19 @@ def _printed_in(cell: Cell, exercise: Exercise, *, tagged: bool = False) -> tupl
         if kind == "stream" and out.get("name") != "stderr":
             text = text_of(out.get("text"))
         elif kind in ("execute_result", "display_data") and isinstance(data, dict):
+            text = text_of(data.get("text/plain"))
+            if only_summary_lines(text):
+                continue  # Model: and Total params:, which Keras 3 displays beside its table
             page = text_of(data.get("text/html"))
             if "<table" in page:
                 pages.append(page)
-            text = text_of(data.get("text/plain"))
         else:
             continue
-        if might_hold_summary(text):
+        if might_hold_summary(text) or only_summary_lines(text):
             continue  # a summary is the summaries' to read
         text = plain_text(text)
         if text.strip() and not (might_hold_summary(text) or only_summary_lines(text)):
-            plain.append(text)  # (and so are the lines Keras 3 displays beside it)
+            plain.append(text)
     table = written.printed_tables(cell.number, pages, plain, exercise)
     if table is not None and table[1].values:
         return table
@@ -491,28 +493,39 @@ _PRINTED_TOTAL = re.compile(r"Total params:(?:\s|\x1b\[[0-9;]*m)*([0-9][0-9,]*)"
 def _may_differ(found: _Found, exercise: Exercise, printed: list[str]) -> bool:
     """Whether the written answers could differ from the printed summary, told without
     reading it: not when the summary's total is the exercise's and every written answer is
-    the exercise's value, or a count of four digits or more that the summary prints (the
-    student copied it from there). A wrong shape or small count is always compared."""
+    the exercise's value, or a count of four digits or more that the summary's table prints
+    (the student copied it from there). A wrong shape or small count is always compared."""
     solution = exercise.solution
-    total = next((m for m in map(_PRINTED_TOTAL.search, reversed(printed)) if m is not None), None)
-    if total is None or total.group(1).replace(",", "") != str(solution.total_params):
+    expected_total = solution.total_params
+    printed_total = None
+    for text in reversed(printed):
+        at = text.rfind("Total params:")
+        if at >= 0:
+            printed_total = _PRINTED_TOTAL.match(text, at)
+            break
+    if printed_total is None or printed_total.group(1).replace(",", "") != str(expected_total):
         return True  # not the exercise's model, or no total to tell
     values = found.values
-    for layer in solution.layers:
-        raw = values.get((layer.name, "output_shape"))
-        if raw is not None:
+    layers = solution.by_name
+    for (name, quantity), raw in values.items():
+        layer = layers.get(name)
+        if layer is None:
+            if quantity == "total_params" and not _count_agrees(raw.text, expected_total, printed):
+                return True
+        elif quantity == "params":
+            if raw.text != str(layer.params) and not _count_agrees(raw.text, layer.params, printed):
+                return True
+        elif quantity == "output_shape":
             expected = "x".join(map(str, layer.output_shape))
             if raw.text != expected and not _same_numbers("output_shape", raw.text, expected):
                 return True
-        raw = values.get((layer.name, "params"))
-        if raw is not None and raw.text != str(layer.params) and not _count_agrees(raw.text, layer.params, printed):
-            return True
-    raw = values.get((None, "total_params"))
-    return raw is not None and not _count_agrees(raw.text, solution.total_params, printed)
+    return False
 
 
 def _count_agrees(text: str, expected: int, printed: list[str]) -> bool:
     """The exercise's count, or one of four digits or more that the summary prints."""
+    if text.replace(",", "") == str(expected):
+        return True
     for mark in ("=", ">", "→"):
         text = text.rpartition(mark)[2]
     written = "".join(text.translate(_NOT_DIGITS).split())
@@ -520,8 +533,11 @@ def _count_agrees(text: str, expected: int, printed: list[str]) -> bool:
         return True
     if len(written) < 4 or not written.isdigit():
         return False
-    forms = (f"{int(written):,}", written)  # Keras 3 and PyTorch's summaries group digits, Keras 2's do not
-    return any(_printed_number(form, text) for text in printed for form in forms)
+    grouped = f"{int(written):,}"  # Keras 3 and PyTorch's summaries group digits, Keras 2's do not
+    for text in printed:
+        if might_hold_summary(text) and (_printed_number(grouped, text) or _printed_number(written, text)):
+            return True
+    return False
 
 
 def _printed_number(number: str, text: str) -> bool:

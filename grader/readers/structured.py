@@ -511,10 +511,12 @@ def _text(value: Any) -> str | None:
         return value.strip()
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, list) and len(value) <= 16 and all(isinstance(item, str) for item in value):
-        text = "(" + ", ".join(item.strip() for item in value) + ")"  # a shape: most lists
-        if len(text) <= MAX_VALUE // 4:  # far from the limit, where _write would stop early
-            return text
+    if isinstance(value, list) and len(value) <= 16:  # a shape: most lists
+        items = [item.strip() for item in value if isinstance(item, str)]
+        if len(items) == len(value):
+            text = "(" + ", ".join(items) + ")"
+            if len(text) <= MAX_VALUE // 4:  # far from the limit, where _write would stop early
+                return text
     parts: list[str] = []
     _write(value, parts, [MAX_VALUE])
     text = "".join(parts)

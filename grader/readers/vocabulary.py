@@ -161,10 +161,11 @@ def meta_of(key: str) -> str | None:
 class LayerLookup:
     """The exercise's layer names, looked up as written first, then case- and punctuation-blind."""
 
-    __slots__ = ("names", "written", "exact", "folded", "inputs")
+    __slots__ = ("names", "written", "exact", "folded", "inputs", "ascii")
 
     def __init__(self, names: Iterable[str], inputs: Iterable[str] = ()):
         self.names = tuple(names)
+        self.ascii = all(name.isascii() for name in self.names)
         self.written = {name: name for name in self.names}
         self.exact = {name.casefold(): name for name in self.names}
         folded: dict[str, str | None] = {}
@@ -346,7 +347,7 @@ PARAMS_AFTER = r"(?:learnable\s+|trainable\s+)?param(?:eter)?s\b"
 
 def lookup_of(exercise) -> LayerLookup:
     """The lookup of an exercise's layer and input names."""
-    return layer_lookup(tuple(exercise.layer_names), tuple(exercise.inputs))
+    return layer_lookup(tuple(exercise.by_name), tuple(exercise.inputs))  # (by_name: the names, in order)
 
 
 def strict_key(title: str, exercise) -> Key | None:
