@@ -7,7 +7,8 @@ the counts differ, the order is aligned by layer family (a row labelled ``maxpoo
 printed as ``(MaxPooling2D)`` is a pooling layer), so one missing row does not shift every
 later answer. Input rows are skipped; total rows become the model-wide answers. Extra and
 missing rows are reported, never fatal; answers whose labels match no layer at all are
-graded by order with a warning (issue 11: answers written for another exercise).
+graded by order with a warning (issue 11: answers written for another exercise), or, when
+not even the order pairs them with layers, left ungraded with a warning that says so.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from .vocabulary import (TOTAL_OF_QUANTITY, default_type, family_of_label, famil
                          lookup_of, normalize, total_of)
 
 OTHER_EXERCISE = "labels match no layer of this exercise: graded by order"
+NOT_MATCHED = ("labels match no layer of this exercise: the rows ({labels}) could not be matched to its {layers} "
+               "layers, by name or by order, and were not graded")
 
 
 @dataclass
@@ -86,7 +89,19 @@ def assign_rows(exercise: Exercise, rows: list[Row], *, by_name: bool = True) ->
     missing = [layer.name for layer in exercise.layers if layer.name not in matched]
     if missing and (remaining or by_names):
         notes.append("no row for layer" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
-    return Matched(values, notes, [OTHER_EXERCISE] if by_name and _other_exercise(remaining, matched, pairs) else [])
+    return Matched(values, notes, _warnings(exercise, remaining, matched, pairs) if by_name else [])
+
+
+def _warnings(exercise: Exercise, remaining: list[Row], matched: dict[str, Row], pairs: dict[str, Row]) -> list[str]:
+    """Rows named for another exercise: graded by order, or, when the order pairs none of
+    them with a layer, not graded; the warning says which."""
+    if not _other_exercise(remaining, matched, pairs):
+        return []
+    if pairs:
+        return [OTHER_EXERCISE]
+    labels = [row.label for row in remaining]
+    shown = ", ".join(labels[:6]) + (f", ... ({len(labels)} rows)" if len(labels) > 6 else "")
+    return [NOT_MATCHED.format(labels=shown, layers=len(exercise.layers))]
 
 
 def _other_exercise(remaining: list[Row], matched: dict[str, Row], pairs: dict[str, Row]) -> bool:

@@ -240,8 +240,8 @@ def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, Match
             merged = Matched(together.values, together.notes, together.warnings)
         if (None, "total_params") not in merged.values:
             merged.values.update(_prose_totals(text, where))
-        if not merged.values:
-            raise StructureProblem("the answers table is empty: fill in its cells")
+        if not merged.values:  # rows matching no layer say so; else the table is empty
+            raise StructureProblem("; ".join(merged.warnings) or "the answers table is empty: fill in its cells")
         return "Markdown table", merged
     block = _fenced_block(text)
     problem = None
