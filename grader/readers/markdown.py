@@ -362,8 +362,9 @@ def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
         return transposed_rows(table, where)
     rows: list[Row] = []
     columns = tuple(quantity_cols.items())
+    width = len(roles)
     for number, cells in enumerate(table.rows, 1):  # cells are clean_cell'ed: stripped
-        label, kind, filled = _row_parts(cells, len(roles), layer_col, type_col, columns)
+        label, kind, filled = _row_parts(cells, width, layer_col, type_col, columns)
         shape = _joined_shape(cells, dims) if dims else ""
         if not label and not filled and not shape:
             continue

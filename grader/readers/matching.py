@@ -75,21 +75,23 @@ def assign_rows(exercise: Exercise, rows: list[Row], *, by_name: bool = True) ->
             continue  # the input row of the origin notebook's table: nothing to grade
         remaining.append(row)
     by_names = len(matched)
-    free = [layer for layer in exercise.layers if layer.name not in matched]
-    pairs, extra = _align(remaining, free)
-    matched.update(pairs)
-    for row in extra:
-        notes.append(f"row '{row.label}' matches no layer of the exercise and was not graded")
+    layers = exercise.layers
+    pairs: dict[str, Row] = {}
+    if remaining:
+        pairs, extra = _align(remaining, [layer for layer in layers if layer.name not in matched])
+        matched.update(pairs)
+        for row in extra:
+            notes.append(f"row '{row.label}' matches no layer of the exercise and was not graded")
     asked = exercise.ask
     for name, row in matched.items():
         cells = _settled(row.cells, asked) if "trainable_params" in row.cells else row.cells
         for quantity, cell in cells.items():
             values[(name, quantity)] = cell
     _settle_totals(values, asked)
-    missing = [layer.name for layer in exercise.layers if layer.name not in matched]
-    if missing and (remaining or by_names):
+    if len(matched) < len(layers) and (remaining or by_names):
+        missing = [layer.name for layer in layers if layer.name not in matched]
         notes.append("no row for layer" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
-    return Matched(values, notes, _warnings(exercise, remaining, matched, pairs) if by_name else [])
+    return Matched(values, notes, _warnings(exercise, remaining, matched, pairs) if by_name and remaining else [])
 
 
 def _warnings(exercise: Exercise, remaining: list[Row], matched: dict[str, Row], pairs: dict[str, Row]) -> list[str]:

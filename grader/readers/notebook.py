@@ -225,9 +225,9 @@ def _from_tagged_cells(cells: list[Cell], exercise: Exercise, problems: list[str
 
 
 def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, Matched]:
-    text = cell.source
     if cell.kind == "code":
         return _read_tagged_code(cell, exercise, where)
+    text = cell.source
     tables = md.find_tables(text)
     read = [assign_rows(exercise, rows) for rows in (md.table_rows(t, where, lenient=True) for t in tables)
             if rows]
@@ -441,7 +441,7 @@ def _disagreements(found: _Found, cells: list[Cell], exercise: Exercise) -> list
     :func:`_may_differ`): most of a class writes the right values or copies their own summary.
     """
     printed = _printed_summary(cells)
-    if printed is None or not _may_differ(found, exercise, printed[1]):
+    if printed is None or not _may_differ(found, exercise, *printed[1:]):
         return []
     return compare_with_summary(found.values, printed[0], exercise)
 
@@ -470,9 +470,9 @@ def compare_with_summary(values: dict[Key, RawAnswer], cell: Cell, exercise: Exe
     return notes
 
 
-def _printed_summary(cells: list[Cell]) -> tuple[Cell, list[str]] | None:
-    """The last code cell whose outputs hold a model summary, and the text of each of its
-    outputs as stored (colour codes and all)."""
+def _printed_summary(cells: list[Cell]) -> tuple[Cell, list[str], str] | None:
+    """The last code cell whose outputs hold a model summary, the text of each of its
+    outputs as stored (colour codes and all), and the one with the table."""
     for cell in reversed(cells):
         if cell.kind != "code" or not cell.outputs:
             continue
@@ -482,15 +482,16 @@ def _printed_summary(cells: list[Cell]) -> tuple[Cell, list[str]] | None:
                 data = out.get("data")
                 texts.append(text_of(out.get("text") if data is None else
                                      data.get("text/plain") if isinstance(data, dict) else None))
-        if any(might_hold_summary(text) for text in texts):  # its header is one line: one output
-            return cell, texts
+        table = next((text for text in texts if might_hold_summary(text)), None)  # its header is one line
+        if table is not None:
+            return cell, texts, table
     return None
 
 
 _PRINTED_TOTAL = re.compile(r"Total params:(?:\s|\x1b\[[0-9;]*m)*([0-9][0-9,]*)")  # Keras 3 colours it
 
 
-def _may_differ(found: _Found, exercise: Exercise, printed: list[str]) -> bool:
+def _may_differ(found: _Found, exercise: Exercise, printed: list[str], table: str) -> bool:
     """Whether the written answers could differ from the printed summary, told without
     reading it: not when the summary's total is the exercise's and every written answer is
     the exercise's value, or a count of four digits or more that the summary's table prints
@@ -510,10 +511,10 @@ def _may_differ(found: _Found, exercise: Exercise, printed: list[str]) -> bool:
     for (name, quantity), raw in values.items():
         layer = layers.get(name)
         if layer is None:
-            if quantity == "total_params" and not _count_agrees(raw.text, expected_total, printed):
+            if quantity == "total_params" and not _count_agrees(raw.text, expected_total, table):
                 return True
         elif quantity == "params":
-            if raw.text != str(layer.params) and not _count_agrees(raw.text, layer.params, printed):
+            if raw.text != str(layer.params) and not _count_agrees(raw.text, layer.params, table):
                 return True
         elif quantity == "output_shape":
             expected = "x".join(map(str, layer.output_shape))
@@ -522,22 +523,23 @@ def _may_differ(found: _Found, exercise: Exercise, printed: list[str]) -> bool:
     return False
 
 
-def _count_agrees(text: str, expected: int, printed: list[str]) -> bool:
-    """The exercise's count, or one of four digits or more that the summary prints."""
-    if text.replace(",", "") == str(expected):
+def _count_agrees(text: str, expected: int, table: str) -> bool:
+    """The exercise's count, or one of four digits or more that the summary's ``table`` prints."""
+    digits = str(expected)
+    if text.isdigit():
+        written = text
+    elif text.replace(",", "") == digits:
         return True
-    for mark in ("=", ">", "→"):
-        text = text.rpartition(mark)[2]
-    written = "".join(text.translate(_NOT_DIGITS).split())
-    if written == str(expected):
+    else:
+        for mark in ("=", ">", "→"):
+            text = text.rpartition(mark)[2]
+        written = "".join(text.translate(_NOT_DIGITS).split())
+    if written == digits:
         return True
-    if len(written) < 4 or not written.isdigit():
+    if len(written) < 4 or not written.isascii() or not written.isdigit():
         return False
-    grouped = f"{int(written):,}"  # Keras 3 and PyTorch's summaries group digits, Keras 2's do not
-    for text in printed:
-        if might_hold_summary(text) and (_printed_number(grouped, text) or _printed_number(written, text)):
-            return True
-    return False
+    # Keras 3 and PyTorch's summaries group digits, Keras 2's do not
+    return _printed_number(f"{int(written):,}", table) or _printed_number(written, table)
 
 
 def _printed_number(number: str, text: str) -> bool:
