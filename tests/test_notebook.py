@@ -361,3 +361,8 @@ def test_a_summary_of_another_model_is_compared_whatever_its_answers():
     answers = read_notebook(_beside_summary({}, "keras2-origin-28x28.ipynb"), "x.ipynb", CNN, WHO)
     assert answers.source == "answers cell (Markdown table, cell 2)"
     assert len(answers.notes) >= 7 and all("differs from the summary printed in cell 1" in n for n in answers.notes)
+
+
+def test_a_count_of_thousands_of_digits_beside_a_summary_is_compared_not_converted():
+    answers = read_notebook(_beside_summary({("out", "params"): "9" * 5000}), "x.ipynb", CNN, WHO)
+    assert len(answers.notes) == 1 and answers.notes[0].startswith("params of out: your answer '999")

@@ -536,8 +536,8 @@ def _count_agrees(text: str, expected: int, table: str) -> bool:
         written = "".join(text.translate(_NOT_DIGITS).split())
     if written == digits:
         return True
-    if len(written) < 4 or not written.isascii() or not written.isdigit():
-        return False
+    if not 4 <= len(written) <= 30 or not written.isascii() or not written.isdigit():
+        return False  # (a count has at most 30 digits: values.MAX_DIGITS)
     # Keras 3 and PyTorch's summaries group digits, Keras 2's do not
     return _printed_number(f"{int(written):,}", table) or _printed_number(written, table)
 
