@@ -157,3 +157,78 @@ def test_any_json_document_gives_answers_or_a_submission_error(document):
         assert "\n" not in str(exc)
     else:
         assert all(isinstance(raw.text, str) for raw in answers.values.values())
+
+
+# -- rows labelled for another exercise (issue 11 section 4) ----------------------------------
+
+def _own_labelled_yaml(labels, wrong=None):
+    """One YAML row per label, with the exercise's answers in layer order (``wrong``: layer ->
+    params written instead)."""
+    lines = []
+    for label, layer in zip(labels, EXERCISE.solution.layers):
+        params = (wrong or {}).get(layer.name, layer.params)
+        lines.append(f"{label}: {{output_shape: {'x'.join(map(str, layer.output_shape))}, params: {params}}}")
+    return "\n".join(lines) + "\n"
+
+
+def _own_labelled_table(labels, wrong=None):
+    rows = ["| layer | output shape | params |", "|---|---|---|"]
+    for label, layer in zip(labels, EXERCISE.solution.layers):
+        params = (wrong or {}).get(layer.name, layer.params)
+        rows.append(f"| {label} | {'x'.join(map(str, layer.output_shape))} | {params} |")
+    return "\n".join(rows)
+
+
+def _read_as(form, labels, wrong=None):
+    if form == "yaml":
+        return read(_own_labelled_yaml(labels, wrong))
+    if form == "json":
+        data = {label: {"output_shape": list(layer.output_shape), "params": (wrong or {}).get(layer.name, layer.params)}
+                for label, layer in zip(labels, EXERCISE.solution.layers)}
+        return read(json.dumps(data), suffix=".json")
+    from grader.readers.notebook import read_notebook
+    cell = {"cell_type": "markdown", "metadata": {"tags": ["answers"]}, "source": _own_labelled_table(labels, wrong)}
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}
+    return read_notebook(json.dumps(nb).encode(), "a.ipynb", EXERCISE, STEM)
+
+
+FORMS = ["yaml", "json", "notebook"]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_rows_named_their_own_way_are_graded_in_order_when_as_many_as_the_layers(form):
+    from grader.grading import grade_answers
+    from grader.readers.matching import OTHER_EXERCISE
+    answers = _read_as(form, ["c1", "p1", "c2", "p2", "flat", "d1", "d2"], wrong={"conv2": 8192})
+    assert answers.warnings == [OTHER_EXERCISE]
+    result = grade_answers(EXERCISE, answers)
+    statuses = {(item.layer, item.quantity): item.status for item in result.items}
+    expected = {(layer.name, quantity): "correct" for layer in EXERCISE.solution.layers
+                for quantity in ("output_shape", "params")}
+    expected[("conv2", "params")] = "incorrect"  # the third row's count, graded as conv2's
+    expected[(None, "total_params")] = "missing"
+    assert statuses == expected
+    assert [item.answer for item in result.items if item.layer == "conv2"] == ["3x3x128" if form != "json"
+                                                                              else "(3, 3, 128)", "8192"]
+    assert result.warnings == (OTHER_EXERCISE,)
+
+
+NOT_MATCHED = ("labels match no layer of this exercise: the rows (c1, p1) could not be matched to its 7 layers, "
+               "by name or by order, and were not graded")
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_rows_matching_no_layer_by_name_or_order_are_not_graded_and_the_warning_says_so(form):
+    from grader.grading import grade_answers
+    answers = _read_as(form, ["c1", "p1"])
+    assert answers.values == {}
+    result = grade_answers(EXERCISE, answers)
+    assert result.score == 0
+    if form == "notebook":  # nothing else in the notebook to read: it cannot be graded, and says why
+        assert answers.errors[0] == "cell 1 (tagged 'answers'): " + NOT_MATCHED
+        assert result.items == () and result.errors == tuple(answers.errors)
+    else:
+        assert answers.warnings == [NOT_MATCHED]
+        assert {item.status for item in result.items} == {"missing"}
+        assert result.warnings == (NOT_MATCHED,)
+    assert not any("graded by order" in text for text in result.warnings + result.notes + result.errors)

@@ -276,3 +276,93 @@ def _stream(name: str, text) -> dict:
 def test_consecutive_streams_of_one_name_are_joined(outputs, joined_texts):
     from grader.readers.notebook import _joined_streams
     assert [o.get("text") if o["output_type"] == "stream" else None for o in _joined_streams(outputs)] == joined_texts
+
+
+# -- a summary printed beside written answers (issue 11: the written answer is graded, a note
+# says where the summary differs) -------------------------------------------------------------
+
+def _outputs(fixture: str) -> list:
+    return json.loads((SUMMARIES / fixture).read_text(encoding="utf-8"))["cells"][-1]["outputs"]
+
+
+def _answers_table(changes: dict) -> str:
+    rows = ["| layer | output shape | params |", "|---|---|---|"]
+    for layer in CNN.solution.layers:
+        shape = changes.get((layer.name, "output_shape"), "x".join(map(str, layer.output_shape)))
+        rows.append(f"| {layer.name} | {shape} | {changes.get((layer.name, 'params'), f'{layer.params:,}')} |")
+    rows.append(f"| total | | {changes.get((None, 'total_params'), CNN.solution.total_params)} |")
+    return "\n".join(rows)
+
+
+def _beside_summary(changes: dict, fixture: str = "keras3-cnn-8x8x3.ipynb") -> bytes:
+    return notebook(code("model.summary()", outputs=_outputs(fixture)), md(_answers_table(changes), ["answers"]))
+
+
+@pytest.mark.parametrize("changes, notes", [
+    ({}, []),
+    # the same values in other spellings and layouts agree
+    ({("conv1", "output_shape"): "64x6x6", ("conv2", "output_shape"): "(None, 3, 3, 128)",
+      ("conv1", "params"): "(3*3*3 + 1)*64 = 1792", ("fc", "params"): "66564", (None, "total_params"): "79'261"}, []),
+    # a wrong layer answer beside a summary whose total is right (the total copied from it)
+    ({("conv2", "output_shape"): "3x3x64"},
+     ["output_shape of conv2: your answer '3x3x64' (cell 2, row 'conv2') differs from the summary printed in "
+      "cell 1 ('(3, 3, 128)'); your answer was graded"]),
+    ({("conv1", "params"): "1728"},
+     ["params of conv1: your answer '1728' (cell 2, row 'conv1') differs from the summary printed in cell 1 "
+      "('1,792'); your answer was graded"]),
+    ({("pool2", "params"): "0", ("flatten", "params"): "128"},
+     ["params of flatten: your answer '128' (cell 2, row 'flatten') differs from the summary printed in cell 1 "
+      "('0'); your answer was graded"]),
+    ({(None, "total_params"): "79,197"},
+     ["total_params of the model: your answer '79,197' (cell 2, row 'total') differs from the summary printed in "
+      "cell 1 ('79,261'); your answer was graded"]),
+])
+def test_a_summary_printed_beside_the_answers_is_compared_row_by_row(changes, notes):
+    answers = read_notebook(_beside_summary(changes), "x.ipynb", CNN, WHO)
+    assert answers.source == "answers cell (Markdown table, cell 2)"
+    assert answers.notes == notes
+
+
+def _printed_numbers(fixture: str) -> set[str]:
+    """The numbers in the output that holds the summary's table (Keras 3 shows its totals apart)."""
+    import re
+    from grader.readers.notebook import output_text
+    table = [out for out in _outputs(fixture) if "Param #" in "".join(out["data"]["text/plain"])]
+    return set(re.findall(r"[0-9][0-9,]*", output_text(table)))
+
+
+WRONG = [((layer.name, "output_shape"), wrong) for layer in CNN.solution.layers
+         for wrong in ("3x3x64", "7x7x64", "64x6x6x1", "1", "516")] + \
+        [((layer.name, "params"), wrong) for layer in CNN.solution.layers
+         for wrong in ("0", "1728", "1,792", "66048", "2,585", "79261", "8")]
+
+
+@pytest.mark.parametrize("key, wrong", WRONG, ids=[f"{k[0]}.{k[1]}={w}" for k, w in WRONG])
+def test_reading_the_summary_only_when_it_could_differ_hides_no_difference(key, wrong):
+    """The cheap test before reading the summary (_may_differ) gives the notes of a full
+    comparison, but for a count of four digits or more that the summary prints: taken as
+    copied from it (the student's own summary says so)."""
+    from grader.readers.notebook import compare_with_summary, notebook_cells
+    data = _beside_summary({key: wrong})
+    answers = read_notebook(data, "x.ipynb", CNN, WHO)
+    cells = notebook_cells(json.loads(data), "x.ipynb")
+    full = compare_with_summary(answers.values, cells[0], CNN)
+    digits = wrong.replace(",", "")
+    copied = key[1] == "params" and len(digits) >= 4 and (f"{int(digits):,}" in _printed_numbers(
+        "keras3-cnn-8x8x3.ipynb"))
+    assert answers.notes == ([] if copied else full)
+    right = CNN.solution.by_name[key[0]]
+    is_right = parse_count(wrong).value == right.params if key[1] == "params" else \
+        sorted(parse_shape(wrong).dims) == sorted(right.output_shape)
+    assert bool(full) != is_right  # every wrong answer differs from this summary of the exercise's model
+
+
+def test_a_summary_of_another_model_is_compared_whatever_its_answers():
+    answers = read_notebook(_beside_summary({}, "keras2-origin-28x28.ipynb"), "x.ipynb", CNN, WHO)
+    assert answers.source == "answers cell (Markdown table, cell 2)"
+    assert len(answers.notes) >= 7 and all("differs from the summary printed in cell 1" in n for n in answers.notes)
+
+
+def test_a_count_of_thousands_of_digits_beside_a_summary_is_compared_not_converted():
+    answers = read_notebook(_beside_summary({("out", "params"): "9" * 5000}), "x.ipynb", CNN, WHO)
+    assert len(answers.notes) == 1 and answers.notes[0].startswith("params of out: your answer '999")

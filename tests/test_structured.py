@@ -154,3 +154,12 @@ NAMED = load_exercise_text((EXERCISES / "cnn-8x8x3.yaml").read_text().replace("n
 ])
 def test_layer_names_that_are_words_of_the_vocabulary(source, found):
     assert cells(load_yaml(source), NAMED) == (found, [])
+
+
+def test_parsing_a_students_cell_prints_no_python_warnings(recwarn):
+    """Found by the long fuzz run: ast.parse warns about '\\c' and 1_a in student code."""
+    import warnings
+    from grader.readers.structured import load_python
+    warnings.simplefilter("always")
+    data = load_python("answers = {'conv1': '6x6x64 \\c', 'pool1': 1if 1 else 0}\n")
+    assert data is not None and [str(w.message) for w in recwarn] == []

@@ -114,14 +114,18 @@ class Statement:
 def statements(text: str, lookup: LayerLookup) -> list[Statement]:
     """Every line of ``text`` that gives a layer's answers (in order)."""
     found: list[Statement] = []
+    if not _DIGIT.search(text):
+        return found  # every answer holds a number
     heading: tuple[str, bool] | None = None
     fenced = False
     for number, raw in _sentences(text):
-        if raw.lstrip().startswith(("```", "~~~")):
+        start = raw.lstrip()[:3]
+        if start.startswith(("```", "~~~")):
             fenced = not fenced  # code shown in Markdown is the teacher's or the model's, not answers
             continue
-        if fenced or not raw.strip() or _CODE.search(raw):
-            continue
+        if fenced or not start or not (_DIGIT.search(raw) or start[0] == "#" or start[:2] == "**") \
+                or _CODE.search(raw):
+            continue  # a line without a number gives no answer; only a heading labels the lines below
         line = _EMPHASIS.sub("", raw).strip()
         head = _HEADING.match(raw.strip())
         if head:
@@ -200,6 +204,10 @@ def _labelled(line: str, lookup: LayerLookup) -> tuple[str, bool, str] | None:
         if _VALUE_START.match(after) and not _WORDY.search(after) and (default_type(label) is not None or is_type_word(label)
                                           or lookup.find(label) is not None or total_of(label)):
             return label, lookup.find(label) is not None, after
+    if lookup.ascii:  # a sentence names a layer: a test cheaper than the pattern (ASCII folds simply)
+        low = body.casefold()
+        if not any(name.casefold() in low for name in lookup.names):
+            return None
     name = _name_in(_QUANTITY_PHRASE.sub(" ", body), lookup, start_only=False)
     if name and "?" not in body and not _EXAMPLE.search(body):
         cells = line_cells(body)

@@ -108,7 +108,7 @@ _LEADING_INDEX = re.compile(r"^\d+[.):]?\s+(?=\S)")
 def find_tables(text: str) -> list[Table]:
     """Every table in a Markdown text whose header could name answer columns (HTML
     ``<table>`` elements too: Markdown cells may hold them, pandas displays them)."""
-    if "<table" in text.lower():
+    if "<" in text and "<table" in text.lower():
         return html_tables(text)
     lines = text.split("\n")
     tables: list[Table] = []
@@ -362,8 +362,9 @@ def table_rows(table: Table, where: str, *, lenient: bool = False) -> list[Row]:
         return transposed_rows(table, where)
     rows: list[Row] = []
     columns = tuple(quantity_cols.items())
+    width = len(roles)
     for number, cells in enumerate(table.rows, 1):  # cells are clean_cell'ed: stripped
-        label, kind, filled = _row_parts(cells, len(roles), layer_col, type_col, columns)
+        label, kind, filled = _row_parts(cells, width, layer_col, type_col, columns)
         shape = _joined_shape(cells, dims) if dims else ""
         if not label and not filled and not shape:
             continue

@@ -7,7 +7,8 @@ the counts differ, the order is aligned by layer family (a row labelled ``maxpoo
 printed as ``(MaxPooling2D)`` is a pooling layer), so one missing row does not shift every
 later answer. Input rows are skipped; total rows become the model-wide answers. Extra and
 missing rows are reported, never fatal; answers whose labels match no layer at all are
-graded by order with a warning (issue 11: answers written for another exercise).
+graded by order with a warning (issue 11: answers written for another exercise), or, when
+not even the order pairs them with layers, left ungraded with a warning that says so.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from .vocabulary import (TOTAL_OF_QUANTITY, default_type, family_of_label, famil
                          lookup_of, normalize, total_of)
 
 OTHER_EXERCISE = "labels match no layer of this exercise: graded by order"
+NOT_MATCHED = ("labels match no layer of this exercise: the rows ({labels}) could not be matched to its {layers} "
+               "layers, by name or by order, and were not graded")
 
 
 @dataclass
@@ -72,25 +75,45 @@ def assign_rows(exercise: Exercise, rows: list[Row], *, by_name: bool = True) ->
             continue  # the input row of the origin notebook's table: nothing to grade
         remaining.append(row)
     by_names = len(matched)
-    free = [layer for layer in exercise.layers if layer.name not in matched]
-    pairs, extra = _align(remaining, free)
-    matched.update(pairs)
-    for row in extra:
-        notes.append(f"row '{row.label}' matches no layer of the exercise and was not graded")
+    layers = exercise.layers
+    pairs: dict[str, Row] = {}
+    if remaining:
+        pairs, extra = _align(remaining, [layer for layer in layers if layer.name not in matched])
+        matched.update(pairs)
+        for row in extra:
+            notes.append(f"row '{row.label}' matches no layer of the exercise and was not graded")
     asked = exercise.ask
     for name, row in matched.items():
-        for quantity, cell in _settled(row.cells, asked).items():
+        cells = _settled(row.cells, asked) if "trainable_params" in row.cells else row.cells
+        for quantity, cell in cells.items():
             values[(name, quantity)] = cell
     _settle_totals(values, asked)
-    missing = [layer.name for layer in exercise.layers if layer.name not in matched]
-    if missing and (remaining or by_names):
+    if len(matched) < len(layers) and (remaining or by_names):
+        missing = [layer.name for layer in layers if layer.name not in matched]
         notes.append("no row for layer" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
-    return Matched(values, notes, [OTHER_EXERCISE] if by_name and _other_exercise(remaining, matched, pairs) else [])
+    return Matched(values, notes, _warnings(exercise, remaining, matched, pairs) if by_name and remaining else [])
+
+
+def _warnings(exercise: Exercise, remaining: list[Row], matched: dict[str, Row], pairs: dict[str, Row]) -> list[str]:
+    """Rows named for another exercise: graded by order, or, when the order pairs none of
+    them with a layer, not graded; the warning says which."""
+    if not _other_exercise(remaining, matched, pairs):
+        return []
+    if pairs:
+        return [OTHER_EXERCISE]
+    labels = [row.label for row in remaining]
+    shown = ", ".join(labels[:6]) + (f", ... ({len(labels)} rows)" if len(labels) > 6 else "")
+    return [NOT_MATCHED.format(labels=shown, layers=len(exercise.layers))]
 
 
 def _other_exercise(remaining: list[Row], matched: dict[str, Row], pairs: dict[str, Row]) -> bool:
     """Rows named their own way, two or more, and none of those names is a layer's (issue 11)."""
-    if len(remaining) < 2 or sum(map(_own_name, remaining)) < 2:
+    own = 0
+    for row in remaining:  # two are enough to tell
+        own += _own_name(row)
+        if own == 2:
+            break
+    else:
         return False
     return not any(_own_name(row) for name, row in matched.items() if name not in pairs)
 

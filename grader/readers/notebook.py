@@ -23,7 +23,7 @@ from . import markdown as md
 from . import written
 from .matching import Matched, Row, assign_rows
 from .structured import StructureProblem, load_python, load_yaml, walk
-from .summary import Summary, find_summaries, might_hold_summary, plain_text
+from .summary import Summary, find_summaries, might_hold_summary, only_summary_lines, plain_text
 from .surrogates import clean_tree, may_hold_surrogates
 
 ANSWERS_TAGS = ("answers", "answer")
@@ -45,8 +45,8 @@ def read_notebook(data: bytes, shown: str, exercise: Exercise, identity: Identit
             answers.source, answers.values = found.source, found.values
             answers.notes = problems + found.notes
             answers.warnings = found.warnings
-            if strategy is not _from_summaries and _totals_differ(found, cells):
-                answers.notes += _disagreements(found, _from_summaries(cells, exercise, []))
+            if strategy is not _from_summaries:
+                answers.notes += _disagreements(found, cells, exercise)
             return answers
         if found is not None:  # rows that matched no layer: say so, and look further
             problems.extend(found.notes)
@@ -185,9 +185,10 @@ class _Found:
     def add(self, matched: Matched) -> None:
         values, notes, warnings = matched
         self.notes.extend(notes)
-        self.warnings.extend(w for w in warnings if w not in self.warnings)
+        if warnings:
+            self.warnings.extend(w for w in warnings if w not in self.warnings)
         if not self.values:  # the usual case, one answers cell: nothing can be answered twice
-            self.values.update(values)
+            self.values = values  # (a Matched's values are its own: taken, not copied)
             return
         for key, raw in values.items():
             earlier = self.values.get(key)
@@ -225,21 +226,24 @@ def _from_tagged_cells(cells: list[Cell], exercise: Exercise, problems: list[str
 
 
 def _read_tagged(cell: Cell, exercise: Exercise, where: str) -> tuple[str, Matched]:
-    text = cell.source
     if cell.kind == "code":
         return _read_tagged_code(cell, exercise, where)
+    text = cell.source
     tables = md.find_tables(text)
     read = [assign_rows(exercise, rows) for rows in (md.table_rows(t, where, lenient=True) for t in tables)
             if rows]
     if read:
-        merged = _Found(source="")
-        for more in read:  # shapes in one table, parameters in another
-            merged.add(more)
+        merged = read[0]
+        if len(read) > 1:  # shapes in one table, parameters in another
+            together = _Found(source="")
+            for more in read:
+                together.add(more)
+            merged = Matched(together.values, together.notes, together.warnings)
         if (None, "total_params") not in merged.values:
             merged.values.update(_prose_totals(text, where))
-        if not merged.values:
-            raise StructureProblem("the answers table is empty: fill in its cells")
-        return "Markdown table", Matched(merged.values, merged.notes, merged.warnings)
+        if not merged.values:  # rows matching no layer say so; else the table is empty
+            raise StructureProblem("; ".join(merged.warnings) or "the answers table is empty: fill in its cells")
+        return "Markdown table", merged
     block = _fenced_block(text)
     problem = None
     try:
@@ -359,9 +363,12 @@ def _from_tables(cells: list[Cell], exercise: Exercise, problems: list[str]) -> 
 def _from_text(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
     """Answers written as text: Markdown lists, sentences, headings, LaTeX, raw cells, code
     comments (the last such answers); else a summary pasted into Markdown."""
-    texts = [(c.number, c.kind, c.source) for c in cells if not c.answers and c.kind in ("markdown", "raw", "code")
-             and c.source.strip()]
-    texts = [(n, k, t) for n, k, t in texts if k != "code" or "#" in t]
+    texts = []
+    for cell in cells:
+        if cell.kind in ("markdown", "raw", "code") and not cell.answers:
+            text = cell.source
+            if text.strip() and (cell.kind != "code" or "#" in text):
+                texts.append((cell.number, cell.kind, text))
     pasted = None
     for number, kind, text in reversed(texts):
         if kind == "markdown":
@@ -400,13 +407,24 @@ def _printed_in(cell: Cell, exercise: Exercise, *, tagged: bool = False) -> tupl
     for out in _joined_streams(cell.outputs):
         if not isinstance(out, dict):
             continue
-        if out.get("output_type") == "stream" and out.get("name") != "stderr":
-            plain.append(plain_text(text_of(out.get("text"))))
-        elif out.get("output_type") in ("execute_result", "display_data") and isinstance(out.get("data"), dict):
-            pages.append(text_of(out["data"].get("text/html")))
-            plain.append(plain_text(text_of(out["data"].get("text/plain"))))
-    plain = [text for text in plain if text.strip() and not might_hold_summary(text)]
-    table = written.printed_tables(cell.number, [p for p in pages if "<table" in p], plain, exercise)
+        kind, data = out.get("output_type"), out.get("data")
+        if kind == "stream" and out.get("name") != "stderr":
+            text = text_of(out.get("text"))
+        elif kind in ("execute_result", "display_data") and isinstance(data, dict):
+            text = text_of(data.get("text/plain"))
+            if only_summary_lines(text):
+                continue  # Model: and Total params:, which Keras 3 displays beside its table
+            page = text_of(data.get("text/html"))
+            if "<table" in page:
+                pages.append(page)
+        else:
+            continue
+        if might_hold_summary(text) or only_summary_lines(text):
+            continue  # a summary is the summaries' to read
+        text = plain_text(text)
+        if text.strip() and not (might_hold_summary(text) or only_summary_lines(text)):
+            plain.append(text)
+    table = written.printed_tables(cell.number, pages, plain, exercise)
     if table is not None and table[1].values:
         return table
     text = "\n".join(plain)
@@ -416,91 +434,164 @@ def _printed_in(cell: Cell, exercise: Exercise, *, tagged: bool = False) -> tupl
     return found if found is not None and found[1].values else None
 
 
-_PRINTED_TOTAL = re.compile(r"Total params:\s*([0-9][0-9,.' ]*)")
+def _disagreements(found: _Found, cells: list[Cell], exercise: Exercise) -> list[str]:
+    """Where the student's written answers and the summary their code printed differ: the
+    written answer is graded, and a note says so (issue 11).
+
+    The summary is read only when the notebook printed one and the two could differ (see
+    :func:`_may_differ`): most of a class writes the right values or copies their own summary.
+    """
+    printed = _printed_summary(cells)
+    if printed is None or not _may_differ(found, exercise, *printed[1:]):
+        return []
+    return compare_with_summary(found.values, printed[0], exercise)
 
 
-def _totals_differ(found: _Found, cells: list[Cell]) -> bool:
-    """Whether a printed summary's total differs from the written one (or one is missing):
-    only then are the two compared row by row (a class's summaries mostly agree)."""
-    printed = None
-    for cell in cells:
-        if cell.kind != "code" or not cell.outputs:
-            continue
-        for out in cell.outputs:
-            if not isinstance(out, dict):
-                continue
-            text = out.get("text")
-            if text is None and isinstance(out.get("data"), dict):
-                text = out["data"].get("text/plain")
-            lines = [text] if isinstance(text, str) else text if isinstance(text, list) else ()
-            for line in lines:
-                if isinstance(line, str) and "Total params" in line:
-                    printed = _PRINTED_TOTAL.findall(plain_text(line))[-1:] or printed
-    if printed is None:
-        return False
-    written = found.values.get((None, "total_params"))
-    if written is None:
-        return True
-    printed_total = printed[0].rstrip(" ,.")
-    if _digits(written.text) == _digits(printed_total):
-        return False
-    return _read("total_params", written.text) != _read("total_params", printed_total)
-
-
-def _disagreements(found: _Found, summary: _Found | None) -> list[str]:
-    """Where the student's written answer and the summary their code printed differ: the
-    written answer is graded, and a note says so (issue 11)."""
-    if summary is None:
+def compare_with_summary(values: dict[Key, RawAnswer], cell: Cell, exercise: Exercise) -> list[str]:
+    """Row by row, a note for each written answer whose value the summary printed in
+    ``cell`` gives otherwise (the same numbers in another spelling or layout agree)."""
+    read = _summary_in(cell, exercise)
+    if read is None:
         return []
     notes = []
-    for key, printed in summary.values.items():
-        written_raw = found.values.get(key)
-        if written_raw is None or written_raw.text == printed.text or key[0] is None and key[1] != "total_params":
+    for key, shown in read[1].values.items():
+        written_raw = values.get(key)
+        if written_raw is None or written_raw.text == shown.text or key[0] is None and key[1] != "total_params":
             continue
-        if _digits(written_raw.text) == _digits(printed.text):
-            continue  # the same numbers in other spellings: (None, 6, 6, 64) and 6x6x64, 66,564 and 66564
-        printed_value = _read(key[1], printed.text)
-        if printed_value is not None and _read(key[1], written_raw.text) != printed_value:
+        if _same_numbers(key[1], written_raw.text, shown.text):
+            continue
+        printed_value = _read(key[1], shown.text)
+        if printed_value is None:
+            continue
+        rank = len(printed_value) if key[1] == "output_shape" else None
+        if _read(key[1], written_raw.text, rank) != printed_value:
             notes.append(f"{key[1]} of {key[0] or 'the model'}: your answer '{written_raw.text}' "
-                         f"({written_raw.where}) differs from the summary printed in "
-                         f"{summary.source.rsplit(', ', 1)[-1]} ('{printed.text}'); your answer was graded")
+                         f"({written_raw.where}) differs from the summary printed in cell "
+                         f"{cell.number} ('{shown.text}'); your answer was graded")
     return notes
 
 
-_NUMBERS = re.compile(r"[0-9]+")
-_SEPARATORS = re.compile(r"(?<=[0-9])[,'_ .’](?=[0-9]{3}(?![0-9]))")
+def _printed_summary(cells: list[Cell]) -> tuple[Cell, list[str], str] | None:
+    """The last code cell whose outputs hold a model summary, the text of each of its
+    outputs as stored (colour codes and all), and the one with the table."""
+    for cell in reversed(cells):
+        if cell.kind != "code" or not cell.outputs:
+            continue
+        texts = []
+        for out in cell.outputs:
+            if isinstance(out, dict):
+                data = out.get("data")
+                texts.append(text_of(out.get("text") if data is None else
+                                     data.get("text/plain") if isinstance(data, dict) else None))
+        table = next((text for text in texts if might_hold_summary(text)), None)  # its header is one line
+        if table is not None:
+            return cell, texts, table
+    return None
 
 
-@functools.lru_cache(maxsize=8192)  # the same answers recur across a class
-def _digits(text: str) -> tuple[str, ...]:
-    return tuple(sorted(_NUMBERS.findall(_SEPARATORS.sub("", text))))
+_PRINTED_TOTAL = re.compile(r"Total params:(?:\s|\x1b\[[0-9;]*m)*([0-9][0-9,]*)")  # Keras 3 colours it
 
 
-def _read(quantity: str, text: str):
+def _may_differ(found: _Found, exercise: Exercise, printed: list[str], table: str) -> bool:
+    """Whether the written answers could differ from the printed summary, told without
+    reading it: not when the summary's total is the exercise's and every written answer is
+    the exercise's value, or a count of four digits or more that the summary's table prints
+    (the student copied it from there). A wrong shape or small count is always compared."""
+    solution = exercise.solution
+    expected_total = solution.total_params
+    printed_total = None
+    for text in reversed(printed):
+        at = text.rfind("Total params:")
+        if at >= 0:
+            printed_total = _PRINTED_TOTAL.match(text, at)
+            break
+    if printed_total is None or printed_total.group(1).replace(",", "") != str(expected_total):
+        return True  # not the exercise's model, or no total to tell
+    values = found.values
+    layers = solution.by_name
+    for (name, quantity), raw in values.items():
+        layer = layers.get(name)
+        if layer is None:
+            if quantity == "total_params" and not _count_agrees(raw.text, expected_total, table):
+                return True
+        elif quantity == "params":
+            if raw.text != str(layer.params) and not _count_agrees(raw.text, layer.params, table):
+                return True
+        elif quantity == "output_shape":
+            expected = "x".join(map(str, layer.output_shape))
+            if raw.text != expected and not _same_numbers("output_shape", raw.text, expected):
+                return True
+    return False
+
+
+def _count_agrees(text: str, expected: int, table: str) -> bool:
+    """The exercise's count, or one of four digits or more that the summary's ``table`` prints."""
+    digits = str(expected)
+    if text.isdigit():
+        written = text
+    elif text.replace(",", "") == digits:
+        return True
+    else:
+        for mark in ("=", ">", "→"):
+            text = text.rpartition(mark)[2]
+        written = "".join(text.translate(_NOT_DIGITS).split())
+    if written == digits:
+        return True
+    if not 4 <= len(written) <= 30 or not written.isascii() or not written.isdigit():
+        return False  # (a count has at most 30 digits: values.MAX_DIGITS)
+    # Keras 3 and PyTorch's summaries group digits, Keras 2's do not
+    return _printed_number(f"{int(written):,}", table) or _printed_number(written, table)
+
+
+def _printed_number(number: str, text: str) -> bool:
+    """``number`` in ``text`` as a whole number (not part of a longer one)."""
+    at = text.find(number)
+    while at >= 0:
+        before, after = text[at - 1:at], text[at + len(number):at + len(number) + 1]
+        if not (before.isdigit() or before in (",", ".") and at > 1 and text[at - 2].isdigit()) and \
+                not (after.isdigit() or after in (",", ".") and text[at + len(number) + 1:][:1].isdigit()):
+            return True
+        at = text.find(number, at + 1)
+    return False
+
+
+_NOT_DIGITS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isdigit()})
+
+
+def _same_numbers(quantity: str, written: str, printed: str) -> bool:
+    """The same numbers in other spellings, without parsing: (6, 6, 64) and 6x6x64 or
+    64x6x6 (a shape in either layout), 1,792 and 1'792, or working whose result follows its
+    last '=' or arrow (``(3*3*3+1)*64 = 1792``). False sends both to the value parsers."""
+    for mark in ("=", ">", "→"):
+        written = written.rpartition(mark)[2]
+    ours, theirs = written.translate(_NOT_DIGITS).split(), printed.translate(_NOT_DIGITS).split()
+    if quantity == "output_shape":
+        return sorted(ours) == sorted(theirs)
+    return "".join(ours) == "".join(theirs) != ""
+
+
+def _read(quantity: str, text: str, rank: int | None = None):
     """The value of a raw answer, for comparing only (None when it does not read); shapes
     in any layout compare alike."""
     try:
         if quantity == "output_shape":
             # unknown sizes left out: (None, None, 16) printed and ?x16 written agree
-            return tuple(sorted(d for d in parse_shape(text).dims if d is not None))
+            return tuple(sorted(d for d in parse_shape(text, rank).dims if d is not None))
         return parse_count(text).value
     except AnswerFormatError:
         return None
 
 
 def _from_summaries(cells: list[Cell], exercise: Exercise, problems: list[str]) -> _Found | None:
-    last = None
-    for cell in cells:
+    """The last model summary the notebook printed (the only one read)."""
+    for cell in reversed(cells):
         if cell.kind == "code" and cell.outputs:
-            found = _summary_in(cell, exercise)
-            if found is not None:
-                last = (cell, found)
-    if last is None:
-        return None
-    cell, (kind, matched) = last
-    found = _Found(source=f"{kind}, cell {cell.number}")
-    found.add(matched)
-    return found
+            read = _summary_in(cell, exercise)
+            if read is not None:
+                found = _Found(source=f"{read[0]}, cell {cell.number}")
+                found.add(read[1])
+                return found
+    return None
 
 
 def _summary_in(cell: Cell, exercise: Exercise) -> tuple[str, Matched] | None:

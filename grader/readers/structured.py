@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,7 +188,9 @@ def load_python(text: str) -> Any:
         raise StructureProblem(f"the cell is over {MAX_CHARS:,} characters")
     source = _MAGIC.sub("", text)
     try:
-        tree = ast.parse(source)
+        with warnings.catch_warnings():  # '\c' or 1_a in a student's cell: Python's warnings are not for the class run
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
     except SyntaxError as exc:
         raise StructureProblem(f"Python syntax error: {exc.msg}", exc.lineno) from None
     except (ValueError, RecursionError, MemoryError):
@@ -511,6 +514,12 @@ def _text(value: Any) -> str | None:
         return value.strip()
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, list) and len(value) <= 16:  # a shape: most lists
+        items = [item.strip() for item in value if isinstance(item, str)]
+        if len(items) == len(value):
+            text = "(" + ", ".join(items) + ")"
+            if len(text) <= MAX_VALUE // 4:  # far from the limit, where _write would stop early
+                return text
     parts: list[str] = []
     _write(value, parts, [MAX_VALUE])
     text = "".join(parts)

@@ -276,6 +276,17 @@ def _is_totals_line(line: str) -> bool:
     return _total_line(line) is not None
 
 
+_SUMMARY_LINES = re.compile(r'(?:(?:\s|\x1b\[[0-9;]*m)*(?:Model: "[^"\n]*"|'
+                            r'(?:Total|Trainable|Non-trainable|Optimizer) params: [^\n]*))+(?:\s|\x1b\[[0-9;]*m)*')
+
+
+def only_summary_lines(text: str) -> bool:
+    """Text that is part of a summary and nothing else: ``Model: "sequential"`` or its
+    totals, which Keras 3 displays as outputs of their own beside the table (colour
+    codes and all)."""
+    return _SUMMARY_LINES.fullmatch(text) is not None
+
+
 def _totals(lines: list[str], k: int, summary: Summary, where: str) -> int:
     """``Total params: 79,261 (309.61 KB)`` and its siblings, within the next few lines."""
     end = min(len(lines), k + 12)

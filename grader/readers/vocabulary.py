@@ -28,7 +28,8 @@ _NOT_WORD = re.compile(r"[\W_]+")
 @functools.lru_cache(maxsize=8192)  # a class repeats the same labels thousands of times
 def normalize(label: str) -> str:
     """Case, spaces and punctuation dropped: ``Output Shape`` -> ``outputshape``."""
-    return _NOT_WORD.sub("", label.lower())
+    low = label.lower()
+    return low if low.isalnum() else _NOT_WORD.sub("", low)  # isalnum: \w without '_', so nothing to drop
 
 
 # -- quantities -------------------------------------------------------------------------------
@@ -160,10 +161,12 @@ def meta_of(key: str) -> str | None:
 class LayerLookup:
     """The exercise's layer names, looked up as written first, then case- and punctuation-blind."""
 
-    __slots__ = ("names", "exact", "folded", "inputs")
+    __slots__ = ("names", "written", "exact", "folded", "inputs", "ascii")
 
     def __init__(self, names: Iterable[str], inputs: Iterable[str] = ()):
         self.names = tuple(names)
+        self.ascii = all(name.isascii() for name in self.names)
+        self.written = {name: name for name in self.names}
         self.exact = {name.casefold(): name for name in self.names}
         folded: dict[str, str | None] = {}
         for name in self.names:
@@ -175,6 +178,9 @@ class LayerLookup:
     def find(self, label: str) -> str | None:
         """The layer a label names, or None. Framework default names (``conv2d_1``) only
         name a layer called exactly so: Keras numbers them per session (issue 11)."""
+        written = self.written.get(label)  # as the exercise writes it: most labels
+        if written is not None:
+            return written
         text = label.strip()
         exact = self.exact.get(text.casefold())
         if exact is not None:
@@ -341,7 +347,7 @@ PARAMS_AFTER = r"(?:learnable\s+|trainable\s+)?param(?:eter)?s\b"
 
 def lookup_of(exercise) -> LayerLookup:
     """The lookup of an exercise's layer and input names."""
-    return layer_lookup(tuple(exercise.layer_names), tuple(exercise.inputs))
+    return layer_lookup(tuple(exercise.by_name), tuple(exercise.inputs))  # (by_name: the names, in order)
 
 
 def strict_key(title: str, exercise) -> Key | None:
