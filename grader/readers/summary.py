@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..answers import RawAnswer
+from ..layers import registry
 from .matching import Row
 from .vocabulary import total_of
 
@@ -360,18 +361,14 @@ def without_batch(shape: str) -> str:
     return f"{opening}{', '.join(rest)}{closing}"
 
 
-_KNOWN_TYPES: list[str] = []
-_KNOWN: set[str] = set()
+# every class name the layer registry knows, for completing names Keras 2 cut short
+_KNOWN_TYPES = sorted({k.type for fw in registry.FRAMEWORKS for k in registry.kinds(fw).values()})
 
 
 def complete_type(kind: str) -> str:
     """A class name Keras 2 cut short (``MaxPooling2``) completed from the layer registry."""
     kind = kind.rstrip("….")
-    if not _KNOWN_TYPES:
-        from ..layers import registry
-        _KNOWN_TYPES.extend(sorted({k.type for fw in registry.FRAMEWORKS for k in registry.kinds(fw).values()}))
-        _KNOWN.update(_KNOWN_TYPES)
-    if kind in _KNOWN:
+    if kind in _KNOWN_TYPES:
         return kind
     longer = [t for t in _KNOWN_TYPES if t.startswith(kind)]
     return min(longer, key=len) if longer else kind
