@@ -391,13 +391,7 @@ def _layers(doc: LineDict, framework: str, inputs: dict[str, Shape], err) -> lis
         base = snake_case(type_name) if isinstance(type_name, str) else "layer"
         name = raw.get("name")
         if name is None:
-            # the framework's own default names: conv2d, conv2d_1, ...
-            n = counters.get(base, 0)
-            name = base if n == 0 else f"{base}_{n}"
-            while name in known:
-                n += 1
-                name = f"{base}_{n}"
-            counters[base] = n + 1
+            name = default_name(base, counters, known)
         elif not isinstance(name, str) or not name.strip():
             err(f"layer {index + 1}: 'name' must be text, got {name!r}", raw.line_of("name"))
             name = f"layer{index + 1}"
@@ -447,6 +441,18 @@ _ARGUMENT_TWINS = (("filters", "out_channels"), ("units", "out_features"), ("str
                    ("dilation_rate", "dilation"), ("use_bias", "bias"), ("pool_size", "kernel_size"),
                    ("rate", "p"), ("input_dim", "num_embeddings"), ("output_dim", "embedding_dim"),
                    ("epsilon", "eps"), ("num_heads", "num_heads"), ("target_shape", "unflattened_size"))
+
+
+def default_name(base: str, counters: dict[str, int], known) -> str:
+    """The framework's own name for an unnamed layer (conv2d, conv2d_1, ...), skipping names
+    already taken; ``counters`` keeps the next number per base."""
+    n = counters.get(base, 0)
+    name = base if n == 0 else f"{base}_{n}"
+    while name in known:
+        n += 1
+        name = f"{base}_{n}"
+    counters[base] = n + 1
+    return name
 
 
 def _other_framework(framework: str, key: str, kind: LayerKind) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import GraderError
+from ..exercise import default_name
 from ..layers import snake_case
 from .comments import comment_of, comment_shape
 from .interpreter import Interpreter
@@ -275,7 +276,7 @@ def _named(nodes: list[Node], inputs: dict[int, str], framework: str) -> list[Im
     for node, name in zip(nodes, final):
         if name is None:
             probe = dict(counters)
-            default = _default_name(snake_case(node.layer.type), probe, known)
+            default = default_name(snake_case(node.layer.type), probe, known)
             if default in explicit:  # the default would clash with a name given later: give another
                 name = default
                 while name in explicit or name in known:
@@ -303,15 +304,4 @@ def _wanted_name(node: Node, framework: str) -> str | None:
         name = layer.var
     if name is not None and node.use > 1:
         name = f"{name}_{node.use}"
-    return name
-
-
-def _default_name(base: str, counters: dict[str, int], known: set[str]) -> str:
-    """The name the exercise loader gives an unnamed layer (grader.exercise, Keras' rule)."""
-    n = counters.get(base, 0)
-    name = base if n == 0 else f"{base}_{n}"
-    while name in known:
-        n += 1
-        name = f"{base}_{n}"
-    counters[base] = n + 1
     return name

@@ -47,7 +47,13 @@ class Asker:
         return student.identity(late) if student else PRACTICE
 
 
-def _asker(request: Request, server: Server) -> Asker | Response:
+def _asker(request: Request, server: Server, *, follow_link: bool = False) -> Asker | Response:
+    """Who asks, or the response that comes instead: the redirect that stores a link's token
+    (``follow_link``, for pages opened from a link) or the page asking for a personal link."""
+    if follow_link:
+        redirect = login(request, server)
+        if redirect is not None:
+            return redirect
     if not server.class_mode:
         return Asker(None)
     who = who_is(request, server)
@@ -58,10 +64,7 @@ def _asker(request: Request, server: Server) -> Asker | Response:
 
 async def index(request: Request) -> Response:
     server = server_of(request)
-    redirect = login(request, server)
-    if redirect is not None:
-        return redirect
-    asker = _asker(request, server)
+    asker = _asker(request, server, follow_link=True)
     if isinstance(asker, Response):
         return asker
     rows = []
@@ -94,10 +97,7 @@ def _entry(server: Server, exercise_id: str) -> Entry:
 
 async def exercise_page(request: Request) -> Response:
     server = server_of(request)
-    redirect = login(request, server)
-    if redirect is not None:
-        return redirect
-    asker = _asker(request, server)
+    asker = _asker(request, server, follow_link=True)
     if isinstance(asker, Response):
         return asker
     entry = _entry(server, request.path_params["exercise"])
