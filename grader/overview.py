@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import islice
 from typing import Any, Iterator, Sequence
 
 from .exercise import Exercise
@@ -25,6 +26,11 @@ LOST = ("incorrect", "missing", "unreadable")
 BINS = 11
 #: the histogram's drawing, in SVG user units
 CHART = {"width": 640, "height": 150, "top": 22, "bottom": 34, "left": 8}
+#: the student x item grid shows every submission that counts up to this many; a larger class
+#: shows those with something to look into (not all correct), the first this many of them
+GRID_ROWS = 500
+#: names listed per mistake; the rest are counted ("and 812 more"), each in the students table
+MADE_BY_NAMES = 50
 
 
 @dataclass
@@ -127,7 +133,8 @@ def _mistake_rows(labels: Sequence[str], counted: Sequence[Record]) -> list[dict
     for code, count in sorted(answers.items(), key=lambda kv: (-students[kv[0]], -kv[1], kv[0])):
         title, explanation = mistake_title(code)
         rows.append({"code": code, "title": title, "explanation": explanation, "answers": count,
-                     "students": students[code], "made_by": MadeBy(counted, code),
+                     "students": students[code], "made_by": MadeBy(counted, code, MADE_BY_NAMES),
+                     "made_by_more": max(0, students[code] - MADE_BY_NAMES),
                      "where": [{"label": label, "count": k} for label, k in
                                sorted(where[code].items(), key=lambda kv: (-kv[1], kv[0]))]})
     return rows
@@ -142,12 +149,13 @@ class MadeBy:
     """The students who made one mistake, each with a link to their report: found in the records
     as the page is written, so a mistake made by 20,000 students holds no list of them."""
 
-    def __init__(self, records: Sequence[Record], code: str):
-        self.records, self.code = records, code
+    def __init__(self, records: Sequence[Record], code: str, limit: int):
+        self.records, self.code, self.limit = records, code, limit
 
     def __iter__(self) -> Iterator[dict[str, str]]:
+        made = (r for r in self.records if self.code in _mistakes_of(r))
         return ({"student": r.student, "report": r.report, "submission": r.submission}
-                for r in self.records if self.code in _mistakes_of(r))
+                for r in islice(made, self.limit))
 
 
 def _lost(r: Record, labels: Sequence[str]) -> list[dict[str, str]]:
@@ -219,8 +227,18 @@ def _grid_cell(status: str | None, code: str | None, label: str) -> dict[str, st
     return {"status": status, "symbol": verdict.symbol, "word": verdict.word, "title": title}
 
 
+def _grid_records(records: Sequence[Record]) -> tuple[list[Record], dict[str, int]]:
+    """The grid's rows and what was left out of it: every submission up to ``GRID_ROWS``; in a
+    larger class, those not all correct, the first ``GRID_ROWS`` of them."""
+    if len(records) <= GRID_ROWS:
+        return list(records), {"all_correct": 0, "more": 0}
+    looked_into = [r for r in records if any(s not in ("correct", None) for s in r.statuses)]
+    return looked_into[:GRID_ROWS], {"all_correct": len(records) - len(looked_into),
+                                     "more": max(0, len(looked_into) - GRID_ROWS)}
+
+
 class GridRows:
-    """The student x item grid's rows (the submissions that count), made as the page is written."""
+    """The student x item grid's rows, made as the page is written."""
 
     def __init__(self, records: Sequence[Record], labels: Sequence[str]):
         self.records, self.labels = records, labels
@@ -247,6 +265,7 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
     labels = [item_label(layer, quantity) for layer, quantity in item_columns(exercise)]
     mistakes = _mistake_rows(labels, [r for r in counted if r.gradable])
     ungradable = sum(1 for r in records if not r.has_grade)
+    grid_rows, left_out = _grid_records([r for r in counted if r.gradable])
     return {
         "exercise": {"id": exercise.id, "title": exercise.title or exercise.id,
                      "framework": framework_name(exercise.framework),
@@ -265,8 +284,8 @@ def overview_view(exercise: Exercise, records: Sequence[Record], run: ClassRun) 
         "histogram": histogram([int(100 * share // 1) for share in shares]),
         "items": _item_rows(exercise, [r for r in counted if r.gradable]),
         "mistakes": mistakes,
-        "grid": {"head": _grid_head(exercise), "rows": GridRows([r for r in counted if r.gradable], labels),
-                 "score_column": len(labels) + 1},
+        "grid": {"head": _grid_head(exercise), "rows": GridRows(grid_rows, labels),
+                 "score_column": len(labels) + 1, "left_out": left_out},
         "students": StudentRows(records, labels),
         "ungradable": [_student_row(r, labels) for r in records if not r.has_grade],
         "skipped": [{"path": p, "reason": why} for p, why in run.skipped],

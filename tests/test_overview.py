@@ -11,6 +11,7 @@ import re
 import shutil
 import tracemalloc
 from collections import Counter
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -21,6 +22,7 @@ from grader.answers import Identity
 from grader.batch import Options, grade_class
 from grader.exercise import load_exercise
 from grader.mistakes import describe
+from grader import overview
 from grader.overview import BINS, ClassRun, histogram, overview_view
 from grader.record import Record, item_columns
 from grader.report import Templates, templates_path
@@ -41,9 +43,13 @@ def counted(results):
 
 
 def parse(path: Path):
+    return parse_text(path.read_text(encoding="utf-8"))
+
+
+def parse_text(page: str):
     """html5lib in strict mode: a parse error (malformed markup) fails the test. SVG elements
     lose their namespace here so that ``iter("rect")`` finds them."""
-    root = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(path.read_text(encoding="utf-8"))
+    root = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
     for el in root.iter():
         if isinstance(el.tag, str) and el.tag.startswith("{"):
             el.tag = el.tag.split("}", 1)[1]
@@ -393,20 +399,28 @@ def synthetic_records(exercise, n: int) -> list[Record]:
 
 
 class Sink:
-    def __init__(self):
-        self.chars = 0
+    """A file to stream into that counts what it was given, and keeps it if asked (``text``)."""
+
+    def __init__(self, keep: bool = True):
+        self.chars, self.keep, self.pieces = 0, keep, []
 
     def writelines(self, pieces):
         for piece in pieces:
             self.chars += len(piece)
+            if self.keep:
+                self.pieces.append(piece)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
 
 
 def peak_while_written(exercise, records) -> tuple[int, int]:
     """Peak memory allocated while the overview is written (its view made before), and its size."""
     templates = Templates()
     view = overview_view(exercise, records, ClassRun())
-    templates.stream("overview.html.j2", overview_view(exercise, records[:3], ClassRun()), Sink())   # compiled
-    sink = Sink()
+    templates.stream("overview.html.j2", overview_view(exercise, records[:3], ClassRun()), Sink(keep=False))
+    sink = Sink(keep=False)
     tracemalloc.start()
     try:
         templates.stream("overview.html.j2", view, sink)
@@ -415,14 +429,75 @@ def peak_while_written(exercise, records) -> tuple[int, int]:
         tracemalloc.stop()
 
 
-def test_writing_the_overview_holds_no_row_per_student():
+def test_writing_the_overview_holds_no_row_per_student(monkeypatch):
     """The students table, the grid and the who-made-it lists are made as the page is written:
     writing a class ten times larger takes no more memory, although the page is ten times longer."""
+    monkeypatch.setattr(overview, "GRID_ROWS", 10**6)          # no class is too large for the grid
+    monkeypatch.setattr(overview, "MADE_BY_NAMES", 10**6)
     exercise = load_exercise(EXERCISE)
     small, small_chars = peak_while_written(exercise, synthetic_records(exercise, 300))
     large, large_chars = peak_while_written(exercise, synthetic_records(exercise, 3000))
     assert large_chars > 9 * small_chars
     assert large < 1.5 * small + 200_000, (small, large)
+
+
+def all_correct(record: Record) -> Record:
+    return replace(record, statuses=("correct",) * len(record.statuses), mistakes=(None,) * len(record.statuses),
+                   score=record.max_score)
+
+
+@pytest.mark.parametrize("n, every_third_all_correct, rows, all_correct_left_out, more", [
+    (500, True, 500, 0, 0),        # up to GRID_ROWS: every submission, all-correct ones too
+    (501, True, 334, 167, 0),      # larger: only those with something to look into
+    (1200, False, 500, 0, 700),    # and of those, the first GRID_ROWS
+    (1800, True, 500, 600, 700),
+    (600, None, 0, 600, 0),        # every one all correct: nothing to look into
+])
+def test_a_large_class_grid_keeps_what_there_is_to_look_into(n, every_third_all_correct, rows,
+                                                             all_correct_left_out, more):
+    exercise = load_exercise(EXERCISE)
+    records = [all_correct(r) if every_third_all_correct is None or every_third_all_correct and k % 3 == 0 else r
+               for k, r in enumerate(synthetic_records(exercise, n))]
+    out = Sink()
+    Templates().stream("overview.html.j2", overview_view(exercise, records, ClassRun()), out)
+    page = parse_text(out.text)
+    if not rows:
+        assert not [t for t in page.iter("table") if "ov-grid" in t.get("class", "")]
+        grid = next(s for s in page.iter("section") if s.get("id") == "grid")
+        assert f"Every one of the {n} graded submissions has every item correct." in text(grid)
+        return
+    grid_rows = list(table(page, "ov-grid").find("tbody").iter("tr"))
+    assert len(grid_rows) == rows
+    shown = [row.get("data-student") for row in grid_rows]
+    expected = [r.student for r in records if not every_third_all_correct or n <= 500 or
+                any(s != "correct" for s in r.statuses)][:rows]
+    assert shown == expected
+    note = [text(p) for p in page.iter("p") if p.get("class") == "ov-note"]
+    if all_correct_left_out or more:
+        assert len(note) == 1
+        assert (f"leaves out the {all_correct_left_out} submissions with every item correct" in note[0]) \
+            == bool(all_correct_left_out)
+        other = "the other " if all_correct_left_out else ""
+        assert (f"shows the first {rows} of {other}{rows + more}." in note[0]) == bool(more)
+    else:
+        assert not note
+    assert len(list(table(page, "ov-students").find("tbody").iter("tr"))) == n   # every student, always
+
+
+def test_a_mistake_made_by_many_lists_the_first_names_and_counts_the_rest():
+    exercise = load_exercise(EXERCISE)
+    records = synthetic_records(exercise, 600)
+    out = Sink()
+    Templates().stream("overview.html.j2", overview_view(exercise, records, ClassRun()), out)
+    page = parse_text(out.text)
+    for row in (r for r in table(page, "ov-mistakes").iter("tr") if r.get("data-mistake")):
+        code = row.get("data-mistake")
+        made = [r.student for r in records
+                if any(c == code and s == "incorrect" for c, s in zip(r.mistakes, r.statuses))]
+        assert int(row.find("td[@data-students]").text) == len(made) > overview.MADE_BY_NAMES
+        cell = next(td for td in row.iter("td") if td.get("class") == "ov-made-by")
+        assert [text(a) for a in cell.iter("a")] == made[:overview.MADE_BY_NAMES]
+        assert f"and {len(made) - overview.MADE_BY_NAMES} more" in text(cell)
 
 
 @pytest.mark.parametrize("percents, counts", [
