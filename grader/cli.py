@@ -191,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--late", action="store_true", help="after --deadline, take checks but mark them late")
     p.add_argument("--public-url", metavar="URL",
                    help="the address students open, for the links in tokens.csv (default http://HOST:PORT)")
+    p.add_argument("--templates", metavar="DIR",
+                   help="folder of templates that override the defaults (the feedback, the pages)")
 
     p = sub.add_parser("export", help="write the exercise as an LMS quiz (Moodle Cloze, Canvas QTI)",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -453,7 +455,8 @@ def _serve(args: argparse.Namespace) -> int:
                         per=period(args.per), per_text=period_text(args.per), deadline=when,
                         deadline_text=deadline_shown(when) if when is not None else "",
                         after_deadline="late" if args.late else "refuse",
-                        public_url=(args.public_url or f"http://{args.host}:{args.port}").rstrip("/"))
+                        public_url=(args.public_url or f"http://{args.host}:{args.port}").rstrip("/"),
+                        templates=args.templates)
     prepared = prepare(settings)
     print(f"grader serve: {prepared.exercises} exercises from {args.exercises}, on http://{args.host}:{args.port}/")
     if settings.class_mode:

@@ -102,6 +102,16 @@ class Templates:
         with self._errors(template):
             fh.writelines(self.environment.get_template(template).generate(view))
 
+    def check(self) -> None:
+        """Compile every override now, so that a broken one is reported before it is needed
+        (``grader serve`` checks them on start)."""
+        if self.folder is None:
+            return
+        for name in jinja2.FileSystemLoader(self.folder).list_templates():
+            if name.endswith(".j2"):
+                with self._errors(name):
+                    self.environment.get_template(name)
+
     @contextmanager
     def _errors(self, template: str) -> Iterator[None]:
         try:

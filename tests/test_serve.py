@@ -27,6 +27,7 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its test cli
 from grader.batch import Options, grade_class  # noqa: E402
 from grader.checking import check  # noqa: E402
 from grader.cli import main  # noqa: E402
+from grader.report import templates_path  # noqa: E402
 from grader.web import store  # noqa: E402
 from grader.web.access import read_roster  # noqa: E402
 from grader.web.app import create_app, prepare  # noqa: E402
@@ -141,6 +142,43 @@ def test_a_forgot_bias_check_names_the_mistake_and_keeps_every_value(practice):
     for name, value in fields.items():
         if name != "csrf":
             assert f'name="{name}" value="{value}"' in answer.text
+
+
+def test_templates_overridden_as_for_grade_shape_the_feedback_and_the_pages(folder, tmp_path):
+    """--templates: the same overrides as grader grade, for the feedback after a check and the
+    form's own pages."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    body = (templates_path() / "_report_body.html.j2").read_text(encoding="utf-8")
+    (mine / "_report_body.html.j2").write_text('<p id="course-note">Ask in office hours.</p>\n' + body,
+                                               encoding="utf-8")
+    index = (templates_path() / "serve_index.html.j2").read_text(encoding="utf-8")
+    (mine / "serve_index.html.j2").write_text(index.replace("{% block content %}",
+                                                            "{% block content %}<p id='welcome'>CS 231</p>", 1),
+                                              encoding="utf-8")
+    settings = Settings(exercises=str(folder), templates=str(mine))
+    prepare(settings)
+    client = TestClient(create_app(settings), base_url="http://testserver")
+    assert "<p id='welcome'>CS 231</p>" in client.get("/").text
+    page = client.get(f"/exercises/{EXERCISE}")
+    assert 'id="course-note"' not in page.text                      # no feedback before a check
+    answer = client.post(f"/exercises/{EXERCISE}", data=form_fields(page.text))
+    assert '<p id="course-note">Ask in office hours.</p>' in answer.text and "Forgot the bias." in answer.text
+    parse(answer.text)
+    plain = TestClient(create_app(Settings(exercises=str(folder))), base_url="http://testserver")
+    assert 'id="course-note"' not in plain.post(f"/exercises/{EXERCISE}", data=form_fields(page.text)).text
+
+
+def test_a_template_override_that_does_not_compile_stops_the_start(folder, tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "serve_index.html.j2").write_text("{% extends 'base.html.j2' %}\n{% block content %}{% if %}\n",
+                                              encoding="utf-8")
+    assert main(["serve", str(folder), "--templates", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert "serve_index.html.j2:2" in err and "template syntax" in err and "Traceback" not in err
+    assert main(["serve", str(folder), "--templates", str(tmp_path / "nowhere")]) == 2
+    assert "no such folder of templates" in capsys.readouterr().err
 
 
 def test_an_unreadable_value_is_marked_next_to_its_cell(practice):

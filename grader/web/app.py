@@ -77,7 +77,7 @@ def _sentence(text: str) -> str:
 
 def build_server(settings: Settings) -> Server:
     """The state of one worker process."""
-    templates = Templates()
+    templates = Templates(settings.templates)
     if not settings.class_mode:
         return Server(settings, load_catalog(settings.exercises), templates)
     assert settings.roster is not None and settings.data is not None
@@ -112,7 +112,9 @@ class Prepared:
 def prepare(settings: Settings) -> Prepared:
     """Check everything once before any worker starts: the exercises (every variant the
     roster needs), the roster; write tokens.csv and the instructor token; repair the
-    submission files after a crash. Raises GraderError with the file at fault."""
+    submission files after a crash; compile the template overrides. Raises GraderError with
+    the file at fault."""
+    Templates(settings.templates).check()
     if not settings.class_mode:
         catalog = load_catalog(settings.exercises)
         return Prepared(exercises=len(catalog.entries))

@@ -31,6 +31,7 @@ class Settings:
     deadline_text: str = ""
     after_deadline: str = "refuse"      # refuse | late
     public_url: str = ""                # the start of the links in tokens.csv
+    templates: str | None = None        # a folder of templates that override the defaults
     max_body: int = MAX_BODY
 
     @property
