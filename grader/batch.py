@@ -35,6 +35,7 @@ from .grading import grade
 from .key import AnswerKey, answer_key
 from .lmsfeedback import canvas_entries, moodle_entries, write_feedback_zip
 from .outputs import REPORTS, OutputFolder, write_file
+from .groups import read_groups
 from .overrides import Override, applying, apply, load_overrides, unused
 from .overview import ClassRun, overview_view
 from .parsing import parse_answers
@@ -61,6 +62,7 @@ class Options:
     graded_at: datetime | None = None      # Moodle's "Last modified (grade)"; default: newest input
     overrides: str | None = None           # the instructor's overrides file (grader.overrides)
     feedback_zips: tuple[str, ...] = ()    # "canvas", "moodle": every report in one upload (grader.lmsfeedback)
+    groups: str | None = None              # Canvas group assignment: the group set's CSV (grader.groups)
 
 
 @dataclass
@@ -245,6 +247,10 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
     for fmt in options.gradebook:
         if fmt not in FORMATS:
             raise GraderError(f"unknown gradebook format '{fmt}' (one of {', '.join(FORMATS)})")
+    if options.groups and "canvas" not in options.gradebook:
+        raise GraderError("--groups gives each group member the group's grade in gradebook-canvas.csv: "
+                          "add --gradebook canvas")
+    groups = read_groups(options.groups) if options.groups else None
     out = Path(options.out)
     check_output_folder(out, paths)
     files, skipped = discover(paths, exclude=out)
@@ -258,16 +264,18 @@ def grade_class(exercise_path: str, paths: Sequence[str], options: Options,
     if not jobs:
         raise GraderError(f"no submission found in {', '.join(paths)}: "
                           + "; ".join(f"{path}: {why}" for path, why in outcome.run.skipped[:3]))
+    book = GradebookOptions(options.assignment_title, options.assignment_id,
+                            options.graded_at or _newest_mtime(files), groups)
     try:
         with OutputFolder(out) as folder:
-            _run(exercise_path, exercise, jobs, files, options, overrides, folder, outcome, progress)
+            _run(exercise_path, exercise, jobs, book, options, overrides, folder, outcome, progress)
     except OSError as exc:  # a full disk, a folder that cannot be written: nothing is published
         raise GraderError(f"cannot write the outputs: {exc.strerror or exc}", file=str(exc.filename or out)) from None
     outcome.seconds = time.perf_counter() - started
     return outcome
 
 
-def _run(exercise_path: str, exercise: Exercise, jobs: list[Job], files: Sequence[Path], options: Options,
+def _run(exercise_path: str, exercise: Exercise, jobs: list[Job], book: GradebookOptions, options: Options,
          overrides: tuple[Override, ...], folder: OutputFolder, outcome: Outcome,
          progress: Callable[[int, int], None] | None) -> None:
     """Grade the jobs in worker processes, stream results.json, write the rest, publish."""
@@ -297,7 +305,7 @@ def _run(exercise_path: str, exercise: Exercise, jobs: list[Job], files: Sequenc
         if problem:
             raise problem
     outcome.records = supersede(outcome.records)
-    _write_outputs(exercise, outcome, options, files, folder)
+    _write_outputs(exercise, outcome, options, book, folder)
     folder.publish(outcome.run.written)
 
 
@@ -377,24 +385,23 @@ def _who(identity: Identity) -> tuple[str, str]:
     return ("student", identity.student.casefold())
 
 
-def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, files: Sequence[Path],
+def _write_outputs(exercise: Exercise, outcome: Outcome, options: Options, book: GradebookOptions,
                    folder: OutputFolder) -> None:
     """The gradebooks and the overview, written into the staging folder as they are made."""
     run = outcome.run
     records = outcome.records
     run.written.append("results.json")
-    graded_at = options.graded_at or _newest_mtime(files)
-    book = GradebookOptions(options.assignment_title, options.assignment_id, graded_at)
     for fmt in options.gradebook:
         left_out: list[str] = []
+        notes: list[str] = []
         rows = (plain_rows(records, exercise) if fmt == "csv" else
-                canvas_rows(records, exercise, book, left_out) if fmt == "canvas" else
+                canvas_rows(records, exercise, book, left_out, notes) if fmt == "canvas" else
                 moodle_rows(records, exercise, book, left_out))
         name = "gradebook.csv" if fmt == "csv" else f"gradebook-{fmt}.csv"
         with folder.stream(name) as fh:
             write_csv(fh, rows)
         run.written.append(name)
-        run.warnings += [f"{name}: left out {item}" for item in left_out]
+        run.warnings += [f"{name}: left out {item}" for item in left_out] + [f"{name}: {n}" for n in notes]
     for lms in options.feedback_zips:
         entries, left_out = canvas_entries(records) if lms == "canvas" else moodle_entries(records)
         name = f"feedback-{lms}.zip"

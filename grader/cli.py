@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feedback-zip", choices=("canvas", "moodle"), action="append",
                    help="also write DIR/feedback-canvas.zip or feedback-moodle.zip: every report, named so that "
                         "one upload to the LMS attaches each to its student (repeat for both)")
+    p.add_argument("--groups", metavar="FILE",
+                   help="Canvas group assignment: the group set's CSV as Canvas exports it (canvas_user_id, "
+                        "group_name); every member gets their group's grade in gradebook-canvas.csv")
     p.add_argument("--overrides", metavar="FILE",
                    help="the instructor's overrides (YAML: student, item, points or status, comment), applied "
                         "on every run and shown as adjusted by the instructor")
@@ -383,7 +386,8 @@ def _grade(args: argparse.Namespace) -> int:
     options = Options(out=Path(args.out), jobs=args.jobs, gradebook=formats, gradescope=args.gradescope,
                       templates=args.templates, max_bytes=int(args.max_size * 1e6),
                       assignment_title=args.assignment_title, assignment_id=args.assignment_id,
-                      overrides=args.overrides, feedback_zips=tuple(dict.fromkeys(args.feedback_zip or ())))
+                      overrides=args.overrides, feedback_zips=tuple(dict.fromkeys(args.feedback_zip or ())),
+                      groups=args.groups)
     outcome = grade_class(args.exercise, args.paths, options, progress=ProgressBar())
     records = outcome.records
     bad = outcome.ungradable

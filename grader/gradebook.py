@@ -22,10 +22,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, Iterable, Iterator, Mapping, Sequence
 
 from .exercise import Exercise
 from .feedback import NOT_GRADED, item_label, not_graded, sentence, short_feedback, shown
+from .groups import Group, Member
 from .record import Record, item_columns
 from .result import Result
 
@@ -38,6 +39,7 @@ class GradebookOptions:
     assignment_title: str | None = None   # default: the exercise title
     assignment_id: str | None = None      # Canvas: makes the column "Title (id)" match an assignment
     graded_at: datetime | None = None     # Moodle "Last modified (grade)"
+    groups: Mapping[str, Group] | None = None   # Canvas: each member's user id -> their group (grader.groups)
 
 
 def decimal(value: Fraction | int, places: int = 2) -> str:
@@ -101,21 +103,44 @@ def plain_rows(records: Iterable[Record], exercise: Exercise) -> Iterator[list[o
 
 
 def canvas_rows(records: Iterable[Record], exercise: Exercise, options: GradebookOptions,
-                left_out: list[str]) -> Iterator[list[object]]:
-    """The Canvas import; the submissions left out (no Canvas user id in the name) go to ``left_out``."""
+                left_out: list[str], notes: list[str] | None = None) -> Iterator[list[object]]:
+    """The Canvas import; the submissions left out (no Canvas user id in the name) go to ``left_out``.
+    With ``options.groups``, a group's submission gives every member of the group a row; what
+    the groups leave open (a submitter in no group, a member graded twice) goes to ``notes``."""
     title = options.assignment_title or exercise.title
     column = f"{title} ({options.assignment_id})" if options.assignment_id else title
     yield ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", text_cell(column)]
     yield ["    Points Possible", "", "", "", "", decimal(exercise.max_score)]
+    notes = notes if notes is not None else []
+    graded_from: dict[object, str] = {}       # a user id, or ("group", name) -> the submission its grade came from
     for r in records:
         if r.superseded_by:
             continue
-        if not r.identity.canvas_id:
+        user = r.identity.canvas_id
+        if not user:
             left_out.append(f"{r.submission}: no Canvas user id in the file name")
             continue
-        # an ungradable submission leaves the Canvas grade untouched (empty cell)
-        yield [text_cell(r.identity.name or r.identity.student), text_cell(r.identity.canvas_id), "", "", "",
-               decimal(r.score) if r.has_grade else ""]
+        group = options.groups.get(user) if options.groups is not None else None
+        if options.groups is not None and group is None:
+            notes.append(f"{r.submission}: user {user} is in no group of the groups file: only they get this grade")
+        if group is not None:
+            if ("group", group.name) in graded_from:   # two downloads put together: Canvas keeps one per group
+                notes.append(f"{r.submission}: group '{group.name}' (user {user}) already has the grade of "
+                             f"{graded_from[('group', group.name)]}: this one is not in the gradebook")
+                continue
+            graded_from[("group", group.name)] = r.submission
+        members = group.members if group else (Member(user, ""),)
+        for member in members:
+            if member.canvas_id in graded_from:
+                notes.append(f"{r.submission}: user {member.canvas_id} already has the grade of "
+                             f"{graded_from[member.canvas_id]}: this one is not in the gradebook for them")
+                continue
+            graded_from[member.canvas_id] = r.submission
+            shown_name = member.name if member.canvas_id != user else (member.name or r.identity.name
+                                                                       or r.identity.student)
+            # an ungradable submission leaves the Canvas grade untouched (empty cell)
+            yield [text_cell(shown_name or member.canvas_id), text_cell(member.canvas_id), "", "", "",
+                   decimal(r.score) if r.has_grade else ""]
 
 
 MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",

@@ -21,6 +21,7 @@ from typing import Mapping
 from urllib.parse import quote
 
 from ..answers import Identity
+from ..csvfiles import read_csv
 from ..errors import GraderError
 
 TOKENS = "tokens.csv"
@@ -28,7 +29,6 @@ INSTRUCTOR_TOKEN = "instructor-token"
 TOKEN_COLUMNS = ["student", "name", "token", "link"]
 #: optional roster columns: the ids the Canvas and Moodle gradebooks are keyed by
 LMS_COLUMNS = {"canvas_id": "canvas_id", "moodle_participant": "moodle_participant"}
-MAX_ROSTER_BYTES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -84,33 +84,16 @@ def new_token() -> str:
 def read_roster(path: str | os.PathLike) -> list[Student]:
     """``student,name,email`` (a header row; ``name``, ``email`` and the LMS ids are optional)."""
     name = os.fspath(path)
-    try:
-        data = Path(name).read_bytes()
-    except OSError as exc:
-        raise GraderError(f"cannot read the roster: {exc.strerror or exc}", file=name) from None
-    if len(data) > MAX_ROSTER_BYTES:
-        raise GraderError("the roster is over 10 MB", file=name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise GraderError("the roster is not UTF-8 text; save it as CSV UTF-8", file=name) from None
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        raise GraderError("the roster is empty; it needs a header row 'student,name,email'", file=name)
-    header = [h.strip().lower() for h in rows[0]]
+    header, rows = read_csv(name, "the roster", "student,name,email")
     if "student" not in header:
         raise GraderError(f"the roster's header has no 'student' column (found: {', '.join(header)}); "
                           "expected 'student,name,email'", file=name, line=1)
-    col = {h: i for i, h in enumerate(header)}
     students: list[Student] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], start=2):
-        cells = {h: (row[i].strip() if i < len(row) else "") for h, i in col.items()}
+    for number, cells in rows:
         sid = cells["student"]
         if not sid:
-            if any(cells.values()):
-                raise GraderError("a row without a student id", file=name, line=number)
-            continue
+            raise GraderError("a row without a student id", file=name, line=number)
         if sid in seen:
             raise GraderError(f"student '{sid}' is listed twice (also on line {seen[sid]})", file=name, line=number)
         seen[sid] = number
