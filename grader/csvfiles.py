@@ -9,9 +9,7 @@ import os
 from pathlib import Path
 
 from .errors import GraderError
-
-#: a class list of 100,000 students is about 10 MB
-MAX_BYTES = 10_000_000
+from .limits import MAX_CSV_MB
 
 
 def read_csv(path: str | os.PathLike, what: str, header_hint: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -22,8 +20,8 @@ def read_csv(path: str | os.PathLike, what: str, header_hint: str) -> tuple[list
         data = Path(name).read_bytes()
     except OSError as exc:
         raise GraderError(f"cannot read {what}: {exc.strerror or exc}", file=name) from None
-    if len(data) > MAX_BYTES:
-        raise GraderError(f"{what} is over {MAX_BYTES // 1_000_000} MB", file=name)
+    if len(data) > MAX_CSV_MB * 1_000_000:
+        raise GraderError(f"{what} is over {MAX_CSV_MB} MB", file=name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -23,6 +23,9 @@ MAX_FORM_ROWS = 20_000       # respondents: each becomes a report
 MAX_FORM_COLUMNS = 2_000     # a Moodle quiz of 600 questions has three columns per question
 MAX_FORM_CELLS = 1_000_000   # rows x header width, as the rows are padded to the header
 
+# -- the instructor's CSV files (a roster, the groups) ---------------------------------------
+MAX_CSV_MB = 10              # a class list of 100,000 students is about 10 MB
+
 # -- notebooks -----------------------------------------------------------------------------
 MAX_HEADING_LEVEL = 6        # nbformat 3 headings: nbformat's upgrade writes '#' * level
 MAX_CELL_DEPTH = 100         # nesting inside one nbformat 3 cell (nbformat converts it recursively)
