@@ -232,3 +232,20 @@ def test_rows_matching_no_layer_by_name_or_order_are_not_graded_and_the_warning_
         assert {item.status for item in result.items} == {"missing"}
         assert result.warnings == (NOT_MATCHED,)
     assert not any("graded by order" in text for text in result.warnings + result.notes + result.errors)
+
+
+@pytest.mark.parametrize("text, suffix, late", [
+    ('{"late": true, "layers": {"conv1": {"params": 1792}}}', ".json", True),
+    ("late: yes\nconv1: {params: 1792}\n", ".yaml", True),
+    ('{"late": false, "layers": {"conv1": {"params": 1792}}}', ".json", False),
+    ("conv1: {params: 1792}\n", ".yaml", False),
+])
+def test_late_in_the_file_marks_the_submission_late(text, suffix, late):
+    answers = read(text, suffix)
+    assert answers.identity.late is late
+    assert [key for key in answers.values] == [("conv1", "params")]     # 'late' is no answer
+
+
+def test_a_file_never_clears_an_lms_late_marker():
+    canvas_late = Identity(student="doejane", canvas_id="123", late=True, source="canvas")
+    assert read('{"late": false, "conv1": {"params": 1792}}', ".json", identity=canvas_late).identity.late is True

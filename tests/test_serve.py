@@ -355,6 +355,7 @@ def test_a_class_submission_is_stored_and_grades_the_same_with_grader_grade(tmp_
     assert [f.parent.name for f in files] == ["s1", "s2"]
     stored = json.loads(files[0].read_text(encoding="utf-8"))
     assert stored["student"] == "s1" and stored["layers"]["conv1"] == {"output_shape": "6x6x64", "params": "1728"}
+    assert "late" not in stored
     # grader grade reads the stored files as they are, into the usual gradebook
     out = tmp_path / "graded"
     outcome = grade_class(str(folder / f"{EXERCISE}.yaml"), [str(Path(settings.data) / "submissions")],
@@ -425,6 +426,14 @@ def test_after_the_deadline_checks_are_refused_or_marked_late(tmp_path, folder):
     teacher = signed_in(late, None)
     overview = teacher.get(f"/instructor/exercises/{EXERCISE}/")
     assert '<span data-count="late">1</span>' in overview.text
+    # the stored answer file says so, and grader grade marks it late too
+    stored = next((Path(late.data) / "submissions" / EXERCISE).rglob("*.json"))
+    assert json.loads(stored.read_text(encoding="utf-8"))["late"] is True
+    out = tmp_path / "graded"
+    outcome = grade_class(str(folder / f"{EXERCISE}.yaml"), [str(Path(late.data) / "submissions")],
+                          Options(out=out, jobs=1))
+    assert [(r.student, r.identity.late) for r in outcome.records] == [("s1", True)]
+    assert [row["late"] for row in csv.DictReader(open(out / "gradebook.csv", encoding="utf-8"))] == ["yes"]
 
 
 def test_the_instructor_sees_the_class(tmp_path, folder):

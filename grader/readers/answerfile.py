@@ -3,6 +3,7 @@
 The format, in YAML (JSON has the same structure)::
 
     student: s123                   # optional: who answered (--student and LMS names come first)
+    late: true                      # optional: handed in late (grader serve writes it after --deadline)
     exercise: cnn-8x8x3             # optional: noted when it is not the exercise being graded
     layers:                         # one entry per layer, in order
       conv1: {output_shape: 6x6x64, params: 1792}
@@ -85,10 +86,13 @@ def _text(data: bytes, shown: str) -> str:
 
 
 def _meta(found: Structured, answers: Answers, exercise: Exercise) -> None:
-    """``student:`` names the student when nothing better does; ``exercise:`` is checked."""
+    """``student:`` names the student when nothing better does; ``exercise:`` is checked;
+    ``late: true`` marks the submission late (it never clears an LMS's LATE marker)."""
     said = found.meta.get("exercise")
     if said and said.strip() != exercise.id:
         answers.notes.append(f"the file says exercise '{said.strip()}'; graded as '{exercise.id}'")
+    if (found.meta.get("late") or "").strip().lower() in ("true", "yes") and not answers.identity.late:
+        answers.identity = replace(answers.identity, late=True)
     student = (found.meta.get("student") or "").strip()
     identity = answers.identity
     if not student:

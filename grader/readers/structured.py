@@ -336,8 +336,8 @@ class _Walk:
             self.layer(key, value)
             return
         meta = meta_of(key) if top else None
-        if meta and isinstance(value, str):
-            self.meta.setdefault(meta, value)
+        if meta and isinstance(value, (str, bool)):
+            self.meta.setdefault(meta, str(value).lower() if isinstance(value, bool) else value)
             return
         total = total_of(key)
         if total:

@@ -144,7 +144,7 @@ def dimension_of(header: str) -> str | None:
 #: keys whose value holds the answers (``answers: {conv1: ...}``, ``layers: [...]``)
 CONTAINER_WORDS = ("answers", "answer", "layers", "solution", "results", "myanswers")
 #: keys that say who answered or for which exercise (answer files)
-META_WORDS = ("student", "exercise")
+META_WORDS = ("student", "exercise", "late")
 
 
 def is_container(key: str) -> bool:

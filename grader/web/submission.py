@@ -37,10 +37,12 @@ def form_values(variant: Variant, fields: Mapping[str, str]) -> dict[str, str]:
     return {cell.name: (fields.get(cell.name) or "")[:MAX_CELL_CHARS] for cell in variant.cells}
 
 
-def answer_file_of(variant: Variant, texts: Mapping[tuple[str | None, str], str], student: str | None) -> bytes:
+def answer_file_of(variant: Variant, texts: Mapping[tuple[str | None, str], str], student: str | None,
+                   late: bool = False) -> bytes:
     """The canonical answer file of some answers: ``{"student": ..., "exercise": ...,
     "layers": {"conv1": {"output_shape": "6x6x64", ...}}, "total_params": "79261"}``, every
-    value a string as written, blank answers left out, every layer listed."""
+    value a string as written, blank answers left out, every layer listed; ``"late": true``
+    after the deadline, so that ``grader grade`` marks it late too."""
     # every layer, in the exercise's order (an empty one too: no "no row for ..." note)
     layers: dict[str, dict[str, str]] = {name: {} for name in variant.exercise.layer_names}
     totals: dict[str, str] = {}
@@ -54,6 +56,8 @@ def answer_file_of(variant: Variant, texts: Mapping[tuple[str | None, str], str]
             layers[item.layer][item.quantity] = text
     top: list[tuple[str, Any]] = [("student", student)] if student is not None else []
     top.append(("exercise", variant.exercise.id))
+    if late:
+        top.append(("late", True))
     # one layer a line, written piece by piece: json.dumps(indent=...) is the pure-Python
     # encoder, several times slower than the C one these calls use
     rows = ",\n".join(f"  {_dumps(name)}: {_dumps(cells)}" for name, cells in layers.items())
@@ -71,7 +75,7 @@ def check_form(variant: Variant, values: Mapping[str, str], identity: Identity, 
     """Grade the form's cells (``values`` by field name). ``store_as`` is the student written
     into the answer file (None in practice mode, where nothing is stored)."""
     texts = {(cell.layer, cell.quantity): values.get(cell.name, "") for cell in variant.cells}
-    data = answer_file_of(variant, texts, store_as)
+    data = answer_file_of(variant, texts, store_as, identity.late)
     return Checked(read_and_grade(variant, data, shown, identity), data)
 
 
@@ -86,7 +90,7 @@ def check_body(variant: Variant, body: bytes, identity: Identity, shown: str, st
     if not result.gradable or not answers.values:
         return Checked(result, None)
     texts = {key: raw.text for key, raw in answers.values.items()}
-    return Checked(result, answer_file_of(variant, texts, store_as))
+    return Checked(result, answer_file_of(variant, texts, store_as, identity.late))
 
 
 def read_and_grade(variant: Variant, data: bytes, shown: str, identity: Identity) -> Result:
