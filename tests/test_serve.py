@@ -524,3 +524,26 @@ def test_a_roster_without_a_student_column_names_the_file(tmp_path):
     roster.write_text("id,name\n1,A\n")
     with pytest.raises(Exception, match="roster.csv:1: the roster's header has no 'student' column"):
         read_roster(roster)
+
+
+def test_a_write_waits_for_another_workers_write_and_then_goes_on(tmp_path):
+    """Two workers, one database: a write that finds the other's transaction open waits for it
+    (polling, not SQLite's backoff of up to 100 ms a try) and fails only after its patience."""
+    import threading
+
+    store.connect(tmp_path).close()
+    holder, waiter = store.connect(tmp_path), store.connect(tmp_path)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.05, lambda: holder.execute("COMMIT"))
+    release.start()
+    store.begin_writing(waiter)               # returns once the holder has committed
+    assert waiter.in_transaction
+    waiter.execute("COMMIT")
+    release.join()
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == store.WRITE_PATIENCE * 1000
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store.begin_writing(waiter, patience=0.05)
+    assert not waiter.in_transaction
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == store.WRITE_PATIENCE * 1000
+    holder.execute("ROLLBACK")
