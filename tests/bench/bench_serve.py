@@ -83,8 +83,11 @@ def start_server(folder: Path, args: argparse.Namespace, port: int) -> tuple[sub
 
 async def client(port: int, requests: list[bytes], start: float, interval: float, stop: float,
                  latencies: list[float], counts: dict) -> None:
-    """One student on one keep-alive connection: a request every ``interval`` seconds from
+    """One student on one keep-alive connection, opened when they arrive (``start``: the
+    students arrive spread over one interval, as a class does, not as one burst of connections
+    that the first worker to wake would take): a request every ``interval`` seconds from
     ``start`` (at once when the last reply came late; interval 0: no pause) until ``stop``."""
+    await asyncio.sleep(max(0.0, start - time.perf_counter()))
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     n = 0
     try:
