@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Iterator
@@ -32,6 +33,11 @@ MAX_TOTAL_BYTES = 4_000_000_000  # uncompressed, all members together
 MAX_RATIO = 200                  # uncompressed / compressed size of one member (text compresses ~10x)
 MAX_DEPTH = 12                   # folders in a member's name
 _CHUNK = 1 << 16
+#: what zipfile raises on a damaged or unusual archive: a bad header, a truncated file, a
+#: compression or zip version it does not know (NotImplementedError), a damaged compressed
+#: stream (zlib.error), an encrypted member (RuntimeError), a name the directory lacks (KeyError)
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, KeyError, zlib.error,
+               RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def is_archive(name: str) -> bool:
 def open_archive(path: str, shown: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise SubmissionError(f"is not a readable zip archive ({_reason(exc)})", file=shown) from None
 
 
@@ -65,7 +71,8 @@ def members(archive: zipfile.ZipFile, shown: str) -> Iterator[Member]:
     total = 0
     for info in infos:
         parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-        if info.is_dir() or not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
+        # a folder, or a member without a name (ZipInfo.is_dir fails on that one)
+        if not parts or info.filename.endswith("/") or any(p.startswith(".") or p == "__MACOSX" for p in parts):
             continue
         name = info.filename
         if len(parts) > MAX_DEPTH:
@@ -95,7 +102,7 @@ def read_member(archive: zipfile.ZipFile, name: str, shown: str, limit: int) -> 
                     raise SubmissionError(f"unpacks to more than its header says (over {limit / 1e6:g} MB or "
                                           f"{MAX_RATIO} times its packed size): not read", file=shown)
                 chunks.append(chunk)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, KeyError) as exc:
+    except _ZIP_ERRORS as exc:
         raise SubmissionError(f"cannot be read from the archive ({_reason(exc)})", file=shown) from None
     return b"".join(chunks)
 
@@ -104,7 +111,7 @@ def inner_members(data: bytes, shown: str, limit: int) -> Iterator[Member]:
     """The files of a student's own zip (one level down), with their bytes or why not."""
     try:
         inner = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise SubmissionError(f"is not a readable zip archive ({_reason(exc)})", file=shown) from None
     with inner:
         for member in members(inner, shown):

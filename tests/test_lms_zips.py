@@ -127,6 +127,30 @@ def test_a_zip_bomb_and_a_corrupt_archive_are_messages_and_the_class_is_graded(t
     assert any(path == "corrupt.zip" and "not a readable zip archive" in why for path, why in outcome.skipped)
 
 
+def damaged_download(path: Path) -> Path:
+    """A download with what the archive fuzz test found (tests/test_fuzz_archives.py): a member
+    without a name, a member whose compressed bytes are damaged, and a good one."""
+    good = (SAMPLES / "garciamaria_40107_880106_params_exercise.ipynb").read_bytes()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo(""), b"{}")
+        archive.writestr("doejane_12345_98765_hw.ipynb", good)
+        archive.writestr("garciamaria_40107_880106_params_exercise.ipynb", good)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"doejane_12345_98765_hw.ipynb") + len("doejane_12345_98765_hw.ipynb")
+    data[start + 10:start + 40] = bytes(30)        # inside doejane's deflate stream
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_damaged_member_and_a_nameless_one_stop_nothing(tmp_path):
+    download = damaged_download(tmp_path / "download.zip")
+    outcome = grade_class(EXERCISE, [str(download)], Options(out=tmp_path / "o"))
+    by_student = {r.student: r for r in outcome.records}
+    assert by_student["garciamaria"].score == 12
+    assert not by_student["doejane"].gradable
+    assert "cannot be read from the archive" in by_student["doejane"].errors[0]
+
+
 def test_check_reads_a_download_zip_and_picks_the_student(tmp_path, capsys):
     download = _canvas_zip(tmp_path / "submissions.zip")
     assert main(["check", EXERCISE, str(download)]) == 2
