@@ -78,7 +78,9 @@ def members(archive: zipfile.ZipFile, shown: str) -> Iterator[Member]:
         if len(parts) > MAX_DEPTH:
             yield Member(name, problem="is nested too deep in the archive")
         elif suffix_of(name) not in SUFFIXES and not (is_archive(name) and len(parts) <= 2):
-            yield Member(name, problem=f"not a submission ({suffix_of(name) or 'no extension'} file)")
+            suffix = suffix_of(name)
+            shown = (suffix if suffix.isprintable() else repr(suffix)) or "no extension"   # one line
+            yield Member(name, problem=f"not a submission ({shown} file)")
         elif total + info.file_size > MAX_TOTAL_BYTES:
             yield Member(name, problem=f"the archive unpacks to more than {MAX_TOTAL_BYTES / 1e9:g} GB: "
                                        "the rest is not read")
