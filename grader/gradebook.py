@@ -106,13 +106,13 @@ def canvas_rows(records: Iterable[Record], exercise: Exercise, options: Gradeboo
                 left_out: list[str], notes: list[str] | None = None) -> Iterator[list[object]]:
     """The Canvas import; the submissions left out (no Canvas user id in the name) go to ``left_out``.
     With ``options.groups``, a group's submission gives every member of the group a row; what
-    the groups leave open (a submitter in no group, a member graded twice) goes to ``notes``."""
+    the groups leave open (a submitter in no group, a group handed in twice) goes to ``notes``."""
     title = options.assignment_title or exercise.title
     column = f"{title} ({options.assignment_id})" if options.assignment_id else title
     yield ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", text_cell(column)]
     yield ["    Points Possible", "", "", "", "", decimal(exercise.max_score)]
     notes = notes if notes is not None else []
-    graded_from: dict[object, str] = {}       # a user id, or ("group", name) -> the submission its grade came from
+    group_graded_by: dict[str, str] = {}      # a group's name -> the submission its grade came from
     for r in records:
         if r.superseded_by:
             continue
@@ -120,26 +120,23 @@ def canvas_rows(records: Iterable[Record], exercise: Exercise, options: Gradeboo
         if not user:
             left_out.append(f"{r.submission}: no Canvas user id in the file name")
             continue
-        group = options.groups.get(user) if options.groups is not None else None
-        if options.groups is not None and group is None:
-            notes.append(f"{r.submission}: user {user} is in no group of the groups file: only they get this grade")
-        if group is not None:
-            if ("group", group.name) in graded_from:   # two downloads put together: Canvas keeps one per group
+        # the submitter alone, or every member of their group (each user is in one group at most,
+        # and a user's earlier submissions are superseded: nobody gets two rows)
+        members: tuple[Member, ...] = (Member(user, r.identity.name or r.identity.student),)
+        if options.groups is not None:
+            group = options.groups.get(user)
+            if group is None:
+                notes.append(f"{r.submission}: user {user} is in no group of the groups file: only they get this grade")
+            elif group.name in group_graded_by:   # two downloads put together: Canvas keeps one per group
                 notes.append(f"{r.submission}: group '{group.name}' (user {user}) already has the grade of "
-                             f"{graded_from[('group', group.name)]}: this one is not in the gradebook")
+                             f"{group_graded_by[group.name]}: this one is not in the gradebook")
                 continue
-            graded_from[("group", group.name)] = r.submission
-        members = group.members if group else (Member(user, ""),)
+            else:
+                group_graded_by[group.name] = r.submission
+                members = tuple(m if m.name or m.canvas_id != user else members[0] for m in group.members)
         for member in members:
-            if member.canvas_id in graded_from:
-                notes.append(f"{r.submission}: user {member.canvas_id} already has the grade of "
-                             f"{graded_from[member.canvas_id]}: this one is not in the gradebook for them")
-                continue
-            graded_from[member.canvas_id] = r.submission
-            shown_name = member.name if member.canvas_id != user else (member.name or r.identity.name
-                                                                       or r.identity.student)
             # an ungradable submission leaves the Canvas grade untouched (empty cell)
-            yield [text_cell(shown_name or member.canvas_id), text_cell(member.canvas_id), "", "", "",
+            yield [text_cell(member.name or member.canvas_id), text_cell(member.canvas_id), "", "", "",
                    decimal(r.score) if r.has_grade else ""]
 
 
